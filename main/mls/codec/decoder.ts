@@ -1,0 +1,149 @@
+// RFC 9420 §2.1: the TLS presentation language, decoder side. Strict: every
+// length is checked against what remains, varints must be minimal, and a
+// caller ends each top-level decode with `end()` so trailing bytes are an error.
+// Every error names the path of the field being read, e.g.
+// `KeyPackage.leaf_node.capabilities: length 9 exceeds remaining 4`.
+
+import { DecodeError } from '../errors.js';
+import { readVarint } from './varint.js';
+
+export class Decoder {
+  private pos: number;
+  private readonly limit: number;
+  private readonly path: string[];
+
+  constructor(
+    private readonly buf: Uint8Array,
+    root = 'input',
+    start = 0,
+    limit = buf.length,
+    path?: string[],
+  ) {
+    this.pos = start;
+    this.limit = limit;
+    this.path = path ?? [root];
+  }
+
+  get remaining(): number {
+    return this.limit - this.pos;
+  }
+
+  get offset(): number {
+    return this.pos;
+  }
+
+  fail(field: string | undefined, reason: string): never {
+    const p = field === undefined ? this.path.join('.') : [...this.path, field].join('.');
+    throw new DecodeError(p, reason);
+  }
+
+  /** Decode a named sub-structure: errors inside it carry `name` in their path. */
+  field<T>(name: string, fn: (d: Decoder) => T): T {
+    this.path.push(name);
+    try {
+      return fn(this);
+    } finally {
+      this.path.pop();
+    }
+  }
+
+  private need(n: number, field: string): void {
+    if (n > this.remaining) this.fail(field, `length ${n} exceeds remaining ${this.remaining}`);
+  }
+
+  u8(field: string): number {
+    this.need(1, field);
+    return this.buf[this.pos++]!;
+  }
+
+  u16(field: string): number {
+    this.need(2, field);
+    const v = (this.buf[this.pos]! << 8) | this.buf[this.pos + 1]!;
+    this.pos += 2;
+    return v;
+  }
+
+  u32(field: string): number {
+    this.need(4, field);
+    const b = this.buf;
+    const p = this.pos;
+    this.pos += 4;
+    return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+  }
+
+  u64(field: string): bigint {
+    const hi = this.u32(field);
+    const lo = this.u32(field);
+    return (BigInt(hi) << 32n) | BigInt(lo);
+  }
+
+  /** Fixed-size raw bytes (a copy, so callers may keep it). */
+  raw(n: number, field: string): Uint8Array {
+    this.need(n, field);
+    const out = this.buf.slice(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  varint(field: string): number {
+    const r = readVarint(this.buf.subarray(0, this.limit), this.pos);
+    if ('error' in r) this.fail(field, r.error);
+    this.pos += r.size;
+    return r.value;
+  }
+
+  /** opaque data<V>. */
+  opaque(field: string): Uint8Array {
+    const n = this.varint(field);
+    return this.raw(n, field);
+  }
+
+  /** T items<V>: decodes items until the byte length of the vector is consumed exactly. */
+  vector<T>(field: string, decodeItem: (d: Decoder, index: number) => T): T[] {
+    const n = this.varint(field);
+    this.need(n, field);
+    const end = this.pos + n;
+    const sub = new Decoder(this.buf, '', this.pos, end, this.path);
+    const items: T[] = [];
+    this.path.push(field);
+    try {
+      while (sub.remaining > 0) {
+        const i = items.length;
+        this.path.push(`[${i}]`);
+        try {
+          items.push(decodeItem(sub, i));
+        } finally {
+          this.path.pop();
+        }
+      }
+    } finally {
+      this.path.pop();
+    }
+    this.pos = end;
+    return items;
+  }
+
+  optional<T>(field: string, decodeValue: (d: Decoder) => T): T | undefined {
+    const present = this.u8(field);
+    if (present === 0) return undefined;
+    if (present !== 1) this.fail(field, `optional presence byte ${present} is neither 0 nor 1`);
+    return this.field(field, decodeValue);
+  }
+
+  /** The bytes from `start` to the current position: for signing exactly what was received. */
+  slice(start: number): Uint8Array {
+    return this.buf.slice(start, this.pos);
+  }
+
+  end(): void {
+    if (this.remaining !== 0) this.fail(undefined, `${this.remaining} trailing bytes`);
+  }
+}
+
+/** Decode a whole buffer with a struct decoder; trailing bytes are an error. */
+export function decode<T>(decodeFn: (d: Decoder) => T, bytes: Uint8Array, root: string): T {
+  const d = new Decoder(bytes, root);
+  const v = decodeFn(d);
+  d.end();
+  return v;
+}

@@ -1,0 +1,100 @@
+// The labeled operations every MLS derivation and signature goes through
+// (RFC 9420 §5.1.2, §5.1.3, §5.2, §8). The "MLS 1.0 " prefix gives domain separation.
+
+import { Encoder } from '../codec/encoder.js';
+import { utf8 } from '../util/bytes.js';
+import type { CipherSuite, HpkeCiphertext } from './provider.js';
+
+const MLS_PREFIX = 'MLS 1.0 ';
+
+function mlsLabel(label: string): Uint8Array {
+  return utf8(MLS_PREFIX + label);
+}
+
+/** RFC 9420 §8: KDFLabel { uint16 length; opaque label<V>; opaque context<V>; } */
+export function expandWithLabel(
+  suite: CipherSuite,
+  secret: Uint8Array,
+  label: string,
+  context: Uint8Array,
+  length: number,
+): Uint8Array {
+  const info = new Encoder().u16(length).opaque(mlsLabel(label)).opaque(context).finish();
+  return suite.kdf.expand(secret, info, length);
+}
+
+/** RFC 9420 §8: DeriveSecret(Secret, Label) = ExpandWithLabel(Secret, Label, "", KDF.Nh) */
+export function deriveSecret(suite: CipherSuite, secret: Uint8Array, label: string): Uint8Array {
+  return expandWithLabel(suite, secret, label, new Uint8Array(0), suite.kdf.size);
+}
+
+/** RFC 9420 §9: DeriveTreeSecret(Secret, Label, Generation, Length) */
+export function deriveTreeSecret(
+  suite: CipherSuite,
+  secret: Uint8Array,
+  label: string,
+  generation: number,
+  length: number,
+): Uint8Array {
+  return expandWithLabel(suite, secret, label, new Encoder().u32(generation).finish(), length);
+}
+
+/** RFC 9420 §5.1.2: SignContent { opaque label<V>; opaque content<V>; } */
+function signContent(label: string, content: Uint8Array): Uint8Array {
+  return new Encoder().opaque(mlsLabel(label)).opaque(content).finish();
+}
+
+export function signWithLabel(suite: CipherSuite, privateKey: Uint8Array, label: string, content: Uint8Array): Uint8Array {
+  return suite.signature.sign(privateKey, signContent(label, content));
+}
+
+export function verifyWithLabel(
+  suite: CipherSuite,
+  publicKey: Uint8Array,
+  label: string,
+  content: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  return suite.signature.verify(publicKey, signContent(label, content), signature);
+}
+
+/** RFC 9420 §5.1.3: EncryptContext { opaque label<V>; opaque context<V>; } */
+function encryptContext(label: string, context: Uint8Array): Uint8Array {
+  return new Encoder().opaque(mlsLabel(label)).opaque(context).finish();
+}
+
+export function encryptWithLabel(
+  suite: CipherSuite,
+  publicKey: Uint8Array,
+  label: string,
+  context: Uint8Array,
+  plaintext: Uint8Array,
+): HpkeCiphertext {
+  return suite.hpke.seal(publicKey, encryptContext(label, context), new Uint8Array(0), plaintext);
+}
+
+/** Throws CryptoError when the ciphertext does not open. */
+export function decryptWithLabel(
+  suite: CipherSuite,
+  privateKey: Uint8Array,
+  label: string,
+  context: Uint8Array,
+  kemOutput: Uint8Array,
+  ciphertext: Uint8Array,
+): Uint8Array {
+  return suite.hpke.open(privateKey, kemOutput, encryptContext(label, context), new Uint8Array(0), ciphertext);
+}
+
+/** RFC 9420 §5.2: RefHash(label, value) = Hash(RefHashInput { opaque label<V>; opaque value<V>; }). The label is used as given. */
+export function refHash(suite: CipherSuite, label: string, value: Uint8Array): Uint8Array {
+  return suite.hash.digest(new Encoder().opaque(utf8(label)).opaque(value).finish());
+}
+
+/** RFC 9420 §5.2: KeyPackageRef and ProposalRef. */
+export function makeKeyPackageRef(suite: CipherSuite, keyPackageBytes: Uint8Array): Uint8Array {
+  return refHash(suite, 'MLS 1.0 KeyPackage Reference', keyPackageBytes);
+}
+
+export function makeProposalRef(suite: CipherSuite, authenticatedContentBytes: Uint8Array): Uint8Array {
+  return refHash(suite, 'MLS 1.0 Proposal Reference', authenticatedContentBytes);
+}
