@@ -43,7 +43,9 @@ export function level(x: NodeIndex): number {
 }
 
 export function nodeWidth(nLeaves: number): number {
-  return nLeaves === 0 ? 0 : 2 * (nLeaves - 1) + 1;
+  if (nLeaves === 0) return 0;
+  checkLeaves(nLeaves);
+  return 2 * (nLeaves - 1) + 1;
 }
 
 function log2(x: number): number {
@@ -53,8 +55,11 @@ function log2(x: number): number {
   return k - 1;
 }
 
+// RFC 9420 §7.8: the tree is always full, its leaf count a power of two.
 function checkLeaves(nLeaves: number): void {
-  if (!Number.isInteger(nLeaves) || nLeaves < 1) throw new ArgumentError(`tree must have at least one leaf, got ${nLeaves}`);
+  if (!Number.isInteger(nLeaves) || nLeaves < 1 || (nLeaves & (nLeaves - 1)) !== 0) {
+    throw new ArgumentError(`a tree's leaf count must be a power of two, got ${nLeaves}`);
+  }
 }
 
 export function root(nLeaves: number): NodeIndex {
@@ -75,7 +80,7 @@ export function right(x: NodeIndex): NodeIndex {
   return (x ^ (0x03 << (k - 1))) as NodeIndex;
 }
 
-/** Parent of x in a full tree (may lie beyond a tree's width; use `parent` for a real tree). */
+/** One step up in the infinite full tree (RFC 9420 Appendix C `parent`). */
 function parentStep(x: number): number {
   const k = level(x as NodeIndex);
   const b = (x >> (k + 1)) & 0x01;
