@@ -1,0 +1,68 @@
+// RFC 9420 §10: KeyPackage, the pre-published material that lets a client be
+// added to a group: its init key (for the Welcome) and its future leaf.
+
+import type { Decoder } from '../codec/decoder.js';
+import { Encoder, encode } from '../codec/encoder.js';
+import type { CipherSuite, CipherSuiteId } from '../crypto/provider.js';
+import { isCipherSuiteId } from '../crypto/provider.js';
+import { makeKeyPackageRef, signWithLabel, verifyWithLabel } from '../crypto/labeled.js';
+import { decodeExtensions, encodeExtensions, type Extension } from '../extensions/extension.js';
+import { PROTOCOL_VERSION_MLS10 } from '../group/group-context.js';
+import { decodeLeafNode, encodeLeafNode, type LeafNode } from '../tree/leaf-node.js';
+
+// RFC 9420 §10: every field of KeyPackage except the signature.
+export interface KeyPackageTBS {
+  readonly version: number;
+  readonly cipherSuite: CipherSuiteId;
+  readonly initKey: Uint8Array;
+  readonly leafNode: LeafNode;
+  readonly extensions: readonly Extension[];
+}
+
+// RFC 9420 §10
+export interface KeyPackage extends KeyPackageTBS {
+  readonly signature: Uint8Array;
+}
+
+export function encodeKeyPackageTBS(e: Encoder, v: KeyPackageTBS): void {
+  e.u16(v.version).u16(v.cipherSuite).opaque(v.initKey);
+  encodeLeafNode(e, v.leafNode);
+  encodeExtensions(e, v.extensions);
+}
+
+export function encodeKeyPackage(e: Encoder, v: KeyPackage): void {
+  encodeKeyPackageTBS(e, v);
+  e.opaque(v.signature);
+}
+
+export function decodeKeyPackage(d: Decoder): KeyPackage {
+  const version = d.u16('version');
+  if (version !== PROTOCOL_VERSION_MLS10) d.fail('version', `unsupported protocol version ${version}`);
+  const cipherSuite = d.u16('cipher_suite');
+  if (!isCipherSuiteId(cipherSuite)) d.fail('cipher_suite', `unsupported cipher suite ${cipherSuite}`);
+  const initKey = d.opaque('init_key');
+  const leafNode = d.field('leaf_node', decodeLeafNode);
+  const extensions = decodeExtensions(d);
+  const signature = d.opaque('signature');
+  return { version, cipherSuite, initKey, leafNode, extensions, signature };
+}
+
+export function keyPackageBytes(v: KeyPackage): Uint8Array {
+  return encode(encodeKeyPackage, v);
+}
+
+/** RFC 9420 §5.2: KeyPackageRef = RefHash("MLS 1.0 KeyPackage Reference", KeyPackage). */
+export function keyPackageRef(suite: CipherSuite, v: KeyPackage): Uint8Array {
+  return makeKeyPackageRef(suite, keyPackageBytes(v));
+}
+
+/** RFC 9420 §10: signature = SignWithLabel(., "KeyPackageTBS", KeyPackageTBS). */
+export function signKeyPackage(suite: CipherSuite, signaturePrivateKey: Uint8Array, tbs: KeyPackageTBS): KeyPackage {
+  const signature = signWithLabel(suite, signaturePrivateKey, 'KeyPackageTBS', encode(encodeKeyPackageTBS, tbs));
+  return { ...tbs, signature };
+}
+
+/** Verifies against leaf_node.signature_key, the key of the credential in the leaf (RFC 9420 §10.1). */
+export function verifyKeyPackageSignature(suite: CipherSuite, v: KeyPackage): boolean {
+  return verifyWithLabel(suite, v.leafNode.signatureKey, 'KeyPackageTBS', encode(encodeKeyPackageTBS, v), v.signature);
+}
