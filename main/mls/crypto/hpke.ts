@@ -1,0 +1,139 @@
+// HPKE (RFC 9180) base mode, single-shot: DHKEM over a provider's DH group, the
+// suite's HKDF and AEAD. Written once and shared by both providers so they can
+// only differ in their primitives.
+
+import { CryptoError } from '../errors.js';
+import { concat, toHex, utf8 } from '../util/bytes.js';
+import { Lru } from './lru.js';
+import type { DhGroup } from './primitives.js';
+import type { Aead, Hpke, HpkeCiphertext, HpkeKeyPair, Kdf } from './provider.js';
+import { isValidScalar, type KemParams } from './suites.js';
+
+const HPKE_V1 = utf8('HPKE-v1');
+const EMPTY = new Uint8Array(0);
+const MODE_BASE = 0x00;
+
+function i2osp(n: number, len: number): Uint8Array {
+  const out = new Uint8Array(len);
+  for (let i = len - 1; i >= 0; i--) {
+    out[i] = n & 0xff;
+    n >>>= 8;
+  }
+  return out;
+}
+
+/** RFC 9180 §4: LabeledExtract / LabeledExpand under a given suite_id. */
+class Labeled {
+  constructor(
+    private readonly kdf: Kdf,
+    private readonly suiteId: Uint8Array,
+  ) {}
+  extract(salt: Uint8Array, label: string, ikm: Uint8Array): Uint8Array {
+    return this.kdf.extract(salt, concat(HPKE_V1, this.suiteId, utf8(label), ikm));
+  }
+  expand(prk: Uint8Array, label: string, info: Uint8Array, length: number): Uint8Array {
+    return this.kdf.expand(prk, concat(i2osp(length, 2), HPKE_V1, this.suiteId, utf8(label), info), length);
+  }
+}
+
+export interface HpkeParts {
+  kem: KemParams;
+  group: DhGroup;
+  /** HKDF with the KEM's hash (RFC 9180 §7.1). */
+  kemKdf: Kdf;
+  /** HKDF with the suite's hash. */
+  kdf: Kdf;
+  kdfId: number;
+  aead: Aead;
+  aeadId: number;
+}
+
+export function makeHpke(p: HpkeParts): Hpke {
+  const { kem, group, aead } = p;
+  const kemLabeled = new Labeled(p.kemKdf, concat(utf8('KEM'), i2osp(kem.id, 2)));
+  const labeled = new Labeled(p.kdf, concat(utf8('HPKE'), i2osp(kem.id, 2), i2osp(p.kdfId, 2), i2osp(p.aeadId, 2)));
+  // Decap needs pkR; deriving it costs a scalar multiplication, so remember recent ones.
+  const publicOf = new Lru<Uint8Array>(128);
+
+  function publicKeyFromPrivate(sk: Uint8Array): Uint8Array {
+    const k = toHex(sk);
+    const hit = publicOf.get(k);
+    if (hit !== undefined) return hit.slice();
+    if (!isValidScalar(kem, sk)) throw new CryptoError(`${kem.kem}: private key of ${sk.length} bytes is not a valid key`);
+    const pk = group.publicKeyFromPrivate(sk);
+    publicOf.set(k, pk.slice());
+    return pk;
+  }
+
+  /** RFC 9180 §4.1 ExtractAndExpand. */
+  function sharedSecret(dh: Uint8Array, kemContext: Uint8Array): Uint8Array {
+    const prk = kemLabeled.extract(EMPTY, 'eae_prk', dh);
+    return kemLabeled.expand(prk, 'shared_secret', kemContext, kem.secretSize);
+  }
+
+  /** RFC 9180 §5.1 KeySchedule for mode_base: returns the AEAD key and base nonce. */
+  function keySchedule(shared: Uint8Array, info: Uint8Array): { key: Uint8Array; nonce: Uint8Array } {
+    const pskIdHash = labeled.extract(EMPTY, 'psk_id_hash', EMPTY);
+    const infoHash = labeled.extract(EMPTY, 'info_hash', info);
+    const context = concat(Uint8Array.of(MODE_BASE), pskIdHash, infoHash);
+    const secret = labeled.extract(shared, 'secret', EMPTY);
+    return {
+      key: labeled.expand(secret, 'key', context, aead.keySize),
+      nonce: labeled.expand(secret, 'base_nonce', context, aead.nonceSize),
+    };
+  }
+
+  return {
+    kem: kem.kem,
+    encSize: kem.encSize,
+    publicKeySize: kem.publicKeySize,
+    privateKeySize: kem.privateKeySize,
+
+    generateKeyPair(): HpkeKeyPair {
+      return group.generateKeyPair();
+    },
+
+    deriveKeyPair(ikm: Uint8Array): HpkeKeyPair {
+      const dkpPrk = kemLabeled.extract(EMPTY, 'dkp_prk', ikm);
+      if (kem.order === undefined) {
+        // X25519/X448 (RFC 9180 §7.1.3): the expanded bytes are the private key as is; clamping happens inside DH.
+        const sk = kemLabeled.expand(dkpPrk, 'sk', EMPTY, kem.privateKeySize);
+        return { privateKey: sk, publicKey: publicKeyFromPrivate(sk) };
+      }
+      for (let counter = 0; counter < 256; counter++) {
+        const bytes = kemLabeled.expand(dkpPrk, 'candidate', Uint8Array.of(counter), kem.privateKeySize);
+        bytes[0] = bytes[0]! & kem.bitmask!;
+        if (isValidScalar(kem, bytes)) return { privateKey: bytes, publicKey: publicKeyFromPrivate(bytes) };
+      }
+      throw new CryptoError(`${kem.kem}: DeriveKeyPair found no valid scalar in 256 candidates`);
+    },
+
+    publicKeyFromPrivate,
+
+    seal(publicKey: Uint8Array, info: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): HpkeCiphertext {
+      if (publicKey.length !== kem.publicKeySize) {
+        throw new CryptoError(`${kem.kem} seal: public key is ${publicKey.length} bytes, expected ${kem.publicKeySize}`);
+      }
+      const { enc, dh } = group.ephemeral(publicKey);
+      const shared = sharedSecret(dh, concat(enc, publicKey));
+      const { key, nonce } = keySchedule(shared, info);
+      return { kemOutput: enc, ciphertext: aead.seal(key, nonce, aad, plaintext) };
+    },
+
+    open(privateKey: Uint8Array, kemOutput: Uint8Array, info: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+      if (kemOutput.length !== kem.encSize) {
+        throw new CryptoError(`${kem.kem} open: kem_output is ${kemOutput.length} bytes, expected ${kem.encSize}`);
+      }
+      const pkR = publicKeyFromPrivate(privateKey);
+      const dh = group.dh(privateKey, kemOutput);
+      const shared = sharedSecret(dh, concat(kemOutput, pkR));
+      const { key, nonce } = keySchedule(shared, info);
+      try {
+        return aead.open(key, nonce, aad, ciphertext);
+      } catch (e) {
+        if (e instanceof CryptoError) throw new CryptoError(`HPKE open: ${e.message}`);
+        throw e;
+      }
+    },
+  };
+}

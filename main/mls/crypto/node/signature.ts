@@ -1,0 +1,72 @@
+// Ed25519, Ed448 and ECDSA from node:crypto, with the same key/signature formats
+// and the same strictness as the noble implementation (RFC 9420 §5.1.2).
+
+import { generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import { CryptoError } from '../../errors.js';
+import { ed25519Canonical, ed448Canonical } from '../eddsa-checks.js';
+import type { Signature, SignatureName } from '../provider.js';
+import { isValidScalar, KEMS } from '../suites.js';
+import { exportPrivate, exportPublic, importPrivate, importPublic, u8, type KeyKind } from './keys.js';
+
+function eddsa(name: 'Ed25519' | 'Ed448'): Signature {
+  const kind: KeyKind = name === 'Ed25519' ? 'ed25519' : 'ed448';
+  const canonical = name === 'Ed25519' ? ed25519Canonical : ed448Canonical;
+  return {
+    name,
+    generateKeyPair() {
+      const { privateKey } = generateKeyPairSync(kind as 'ed25519');
+      return { privateKey: exportPrivate(kind, privateKey), publicKey: exportPublic(kind, privateKey) };
+    },
+    publicKeyFromPrivate: (sk) => exportPublic(kind, importPrivate(kind, sk)),
+    sign: (sk, message) => u8(nodeSign(null, message, importPrivate(kind, sk))),
+    verify(pk, message, sig) {
+      if (!canonical(pk, sig)) return false;
+      try {
+        return nodeVerify(null, message, importPublic(kind, pk), sig);
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+const ECDSA = {
+  'ECDSA-P256': { kind: 'P-256', hash: 'sha256', params: KEMS['DHKEM-P256'] },
+  'ECDSA-P384': { kind: 'P-384', hash: 'sha384', params: KEMS['DHKEM-P384'] },
+  'ECDSA-P521': { kind: 'P-521', hash: 'sha512', params: KEMS['DHKEM-P521'] },
+} as const;
+
+function ecdsa(name: 'ECDSA-P256' | 'ECDSA-P384' | 'ECDSA-P521'): Signature {
+  const { kind, hash, params } = ECDSA[name];
+  const importSk = (sk: Uint8Array) => {
+    // OpenSSL accepts out-of-range scalars in SEC1; noble does not, so check here to agree.
+    if (!isValidScalar(params, sk)) throw new CryptoError(`${name}: private key is not a ${params.privateKeySize}-byte scalar in [1, n-1]`);
+    return importPrivate(kind, sk);
+  };
+  return {
+    name,
+    generateKeyPair() {
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: kind });
+      return { privateKey: exportPrivate(kind, privateKey), publicKey: exportPublic(kind, privateKey) };
+    },
+    publicKeyFromPrivate: (sk) => exportPublic(kind, importSk(sk)),
+    sign: (sk, message) => u8(nodeSign(hash, message, { key: importSk(sk), dsaEncoding: 'der' })),
+    verify(pk, message, sig) {
+      try {
+        return nodeVerify(hash, message, { key: importPublic(kind, pk), dsaEncoding: 'der' }, sig);
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+export function nodeSignature(name: SignatureName): Signature {
+  switch (name) {
+    case 'Ed25519':
+    case 'Ed448':
+      return eddsa(name);
+    default:
+      return ecdsa(name);
+  }
+}
