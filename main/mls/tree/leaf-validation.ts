@@ -1,0 +1,109 @@
+// RFC 9420 §7.3: the checks on a single LeafNode that do not need the rest of
+// the tree (signature, own capabilities, lifetime, source, required
+// capabilities, the application's credential check). Uniqueness of keys and
+// credential-type support across members are tree checks (tree-validation.ts).
+
+import { Decoder } from '../codec/decoder.js';
+import type { CipherSuite } from '../crypto/provider.js';
+import { DecodeError, ValidationError } from '../errors.js';
+import { ExtensionType, findExtension, type Extension } from '../extensions/extension.js';
+import type { Credential } from './credential.js';
+import { LeafNodeSource, verifyLeafNode, type LeafNode, type LeafNodeSourceValue } from './leaf-node.js';
+import { lifetimeCovers } from './lifetime.js';
+import type { LeafIndex } from './math.js';
+
+/**
+ * The application's Authentication Service hook (RFC 9420 §5.3.1): true when the
+ * credential legitimately binds its identities to `signatureKey`.
+ */
+export type CredentialValidator = (credential: Credential, signatureKey: Uint8Array) => boolean;
+
+export interface LeafValidationOptions {
+  /** Group binding of update/commit signatures. Required to check such leaves. */
+  readonly groupId?: Uint8Array;
+  /** Where the leaf sits (update/commit signatures cover it). */
+  readonly leafIndex?: LeafIndex;
+  /** The source this leaf must have (key_package in a KeyPackage, update in an Update, commit in an UpdatePath). */
+  readonly expectedSource?: LeafNodeSourceValue;
+  /** Current time in seconds since the epoch; when given, a key_package leaf's lifetime must cover it. */
+  readonly now?: bigint;
+  /** The group's GroupContext extensions, for required_capabilities. */
+  readonly groupExtensions?: readonly Extension[];
+  readonly validateCredential?: CredentialValidator;
+}
+
+/** RFC 9420 §7.2: extension types every client supports, which MUST NOT be listed in capabilities. */
+const DEFAULT_EXTENSION_TYPES: ReadonlySet<number> = new Set([1, 2, 3, 4, 5]);
+/** RFC 9420 §7.2: proposal types every client supports. */
+const DEFAULT_PROPOSAL_TYPES: ReadonlySet<number> = new Set([1, 2, 3, 4, 5, 6, 7]);
+
+/** RFC 9420 §11.1: RequiredCapabilities { extension_types<V>; proposal_types<V>; credential_types<V>; } */
+export interface RequiredCapabilities {
+  readonly extensionTypes: readonly number[];
+  readonly proposalTypes: readonly number[];
+  readonly credentialTypes: readonly number[];
+}
+
+export function requiredCapabilitiesOf(groupExtensions: readonly Extension[]): RequiredCapabilities | undefined {
+  const ext = findExtension(groupExtensions, ExtensionType.required_capabilities);
+  if (ext === undefined) return undefined;
+  const d = new Decoder(ext.extensionData, 'required_capabilities');
+  const u16 = (d2: Decoder): number => d2.u16('value');
+  const v = {
+    extensionTypes: d.vector('extension_types', u16),
+    proposalTypes: d.vector('proposal_types', u16),
+    credentialTypes: d.vector('credential_types', u16),
+  };
+  d.end();
+  return v;
+}
+
+const SOURCE_NAMES: Record<number, string> = { 1: 'key_package', 2: 'update', 3: 'commit' };
+
+/** Throws ValidationError(`${where}: ...`) for the first §7.3 check the leaf fails. */
+export function validateLeafNode(suite: CipherSuite, leaf: LeafNode, opts: LeafValidationOptions, where: string): void {
+  const fail = (why: string): never => {
+    throw new ValidationError(`${where}: ${why}`);
+  };
+  if (opts.expectedSource !== undefined && leaf.leafNodeSource !== opts.expectedSource) {
+    fail(`leaf_node_source is ${SOURCE_NAMES[leaf.leafNodeSource]}, expected ${SOURCE_NAMES[opts.expectedSource]}`);
+  }
+  if (leaf.leafNodeSource !== LeafNodeSource.keyPackage && (opts.groupId === undefined || opts.leafIndex === undefined)) {
+    fail(`cannot check the signature of a ${SOURCE_NAMES[leaf.leafNodeSource]} leaf without its group id and leaf index`);
+  }
+  const ctx = opts.groupId !== undefined && opts.leafIndex !== undefined ? { groupId: opts.groupId, leafIndex: opts.leafIndex } : undefined;
+  if (!verifyLeafNode(suite, leaf, ctx)) fail('signature does not verify');
+  if (opts.validateCredential !== undefined && !opts.validateCredential(leaf.credential, leaf.signatureKey)) {
+    fail('credential rejected by the authentication service');
+  }
+  const caps = leaf.capabilities;
+  if (!caps.credentials.includes(leaf.credential.credentialType)) {
+    fail(`credential type ${leaf.credential.credentialType} is not listed in its own capabilities`);
+  }
+  for (const x of leaf.extensions) {
+    if (!DEFAULT_EXTENSION_TYPES.has(x.extensionType) && !caps.extensions.includes(x.extensionType)) {
+      fail(`extension ${x.extensionType} is not listed in its capabilities`);
+    }
+  }
+  if (opts.now !== undefined && leaf.leafNodeSource === LeafNodeSource.keyPackage && !lifetimeCovers(leaf.lifetime, opts.now)) {
+    fail(`lifetime [${leaf.lifetime.notBefore}, ${leaf.lifetime.notAfter}] does not cover the current time ${opts.now}`);
+  }
+  if (opts.groupExtensions !== undefined) {
+    let req: RequiredCapabilities | undefined;
+    try {
+      req = requiredCapabilitiesOf(opts.groupExtensions);
+    } catch (e) {
+      if (e instanceof DecodeError) fail(`the group's required_capabilities is malformed: ${e.message}`);
+      throw e;
+    }
+    if (req !== undefined) {
+      for (const t of req.extensionTypes) {
+        if (!DEFAULT_EXTENSION_TYPES.has(t) && !caps.extensions.includes(t)) fail(`does not support required extension ${t}`);
+      }
+      for (const t of req.proposalTypes) {
+        if (!DEFAULT_PROPOSAL_TYPES.has(t) && !caps.proposals.includes(t)) fail(`does not support required proposal ${t}`);
+      }
+      for (const t of req.credentialTypes) if (!caps.credentials.includes(t)) fail(`does not support required credential type ${t}`);
+    }
+  }
+}

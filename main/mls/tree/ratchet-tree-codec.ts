@@ -1,0 +1,47 @@
+// RFC 9420 §12.4.3.3: the ratchet_tree extension body, optional<Node> ratchet_tree<V>.
+// Blank nodes after the last non-blank node are not sent; a receiver rejects a
+// tree whose last entry is blank, then pads the array to a full tree.
+
+import { Decoder } from '../codec/decoder.js';
+import { Encoder } from '../codec/encoder.js';
+import { ArgumentError } from '../errors.js';
+import { decodeNode, encodeNode, NodeType, type Node } from './node.js';
+import { RatchetTree } from './ratchet-tree.js';
+
+export function encodeRatchetTree(e: Encoder, tree: RatchetTree): void {
+  let last = tree.nodes.length - 1;
+  while (last >= 0 && tree.nodes[last] === undefined) last--;
+  const slots = tree.nodes.slice(0, last + 1);
+  e.vector(slots, (e2, n) => void e2.optional(n, encodeNode));
+}
+
+export function decodeRatchetTree(d: Decoder): RatchetTree {
+  const slots = d.vector('ratchet_tree', (d2, i) => {
+    const n = d2.optional('node', decodeNode);
+    if (n !== undefined && (n.nodeType === NodeType.leaf) !== (i % 2 === 0)) {
+      d2.fail('node_type', `a ${n.nodeType === NodeType.leaf ? 'leaf' : 'parent'} node at ${i % 2 === 0 ? 'leaf' : 'parent'} position ${i}`);
+    }
+    return n;
+  });
+  if (slots.length === 0) d.fail('ratchet_tree', 'the tree is empty');
+  if (slots[slots.length - 1] === undefined) d.fail('ratchet_tree', 'the last node is blank (trailing blank nodes are not allowed)');
+  try {
+    return RatchetTree.fromNodes(slots as (Node | undefined)[]);
+  } catch (e) {
+    if (e instanceof ArgumentError) d.fail('ratchet_tree', e.message);
+    throw e;
+  }
+}
+
+export function ratchetTreeBytes(tree: RatchetTree): Uint8Array {
+  const e = new Encoder();
+  encodeRatchetTree(e, tree);
+  return e.finish();
+}
+
+export function ratchetTreeFromBytes(bytes: Uint8Array): RatchetTree {
+  const d = new Decoder(bytes, 'ratchet_tree');
+  const t = decodeRatchetTree(d);
+  d.end();
+  return t;
+}

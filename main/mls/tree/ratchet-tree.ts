@@ -1,0 +1,253 @@
+// RFC 9420 §4, §7.8: the ratchet tree, stored flat (array indexed by NodeIndex,
+// RFC 9420 Appendix C) with a leaf count that is always a power of two. A
+// RatchetTree never changes after construction: every operation returns a new
+// tree whose node array is a shallow copy (references only) of the old one.
+//
+// Tree hashes (§7.8) are memoized per node. The memo is invisible state: each
+// entry is a pure function of the node's subtree, a derived tree copies its
+// parent's memo and drops only the entries on changed paths, so a commit costs
+// O(log n) hashing instead of O(n).
+
+import type { CipherSuite } from '../crypto/provider.js';
+import { ArgumentError } from '../errors.js';
+import { encode } from '../codec/encoder.js';
+import { equalBytes } from '../util/bytes.js';
+import { encodeLeafNode, type LeafNode } from './leaf-node.js';
+import {
+  directPath,
+  isLeaf,
+  left,
+  level,
+  nodeWidth,
+  right,
+  root,
+  type LeafIndex,
+  type NodeIndex,
+} from './math.js';
+import { NodeType, type Node } from './node.js';
+import type { ParentNode } from './parent-node.js';
+import { computeNodeHash } from './tree-hash.js';
+
+/** The tree-hash memo of one tree: entries for one cipher suite's hash. */
+interface HashMemo {
+  suiteId: number;
+  hashes: (Uint8Array | undefined)[];
+}
+
+export class RatchetTree {
+  /** Number of leaves: a power of two. */
+  readonly nLeaves: number;
+  /** Node slots, blank = undefined; length nodeWidth(nLeaves). */
+  readonly nodes: readonly (Node | undefined)[];
+  private memo: HashMemo | undefined;
+
+  private constructor(nodes: readonly (Node | undefined)[], nLeaves: number, memo: HashMemo | undefined) {
+    this.nodes = nodes;
+    this.nLeaves = nLeaves;
+    this.memo = memo;
+  }
+
+  /**
+   * Builds a tree from node slots in array order (as in the ratchet_tree extension),
+   * padding with blanks to a full tree. Leaves must sit at even indices and parents
+   * at odd ones (ArgumentError otherwise).
+   */
+  static fromNodes(slots: readonly (Node | undefined)[]): RatchetTree {
+    if (slots.length === 0) throw new ArgumentError('a ratchet tree has at least one node');
+    let n = 1;
+    while (nodeWidth(n) < slots.length) n *= 2;
+    const nodes: (Node | undefined)[] = new Array<Node | undefined>(nodeWidth(n)).fill(undefined);
+    slots.forEach((s, i) => {
+      if (s === undefined) return;
+      const wantLeaf = i % 2 === 0;
+      if (wantLeaf !== (s.nodeType === NodeType.leaf)) {
+        throw new ArgumentError(`node ${i}: a ${s.nodeType === NodeType.leaf ? 'leaf' : 'parent'} node at a ${wantLeaf ? 'leaf' : 'parent'} position`);
+      }
+      nodes[i] = s;
+    });
+    return new RatchetTree(nodes, n, undefined);
+  }
+
+  /** A one-member tree. */
+  static single(leaf: LeafNode): RatchetTree {
+    return RatchetTree.fromNodes([{ nodeType: NodeType.leaf, leaf }]);
+  }
+
+  get width(): number {
+    return this.nodes.length;
+  }
+
+  get root(): NodeIndex {
+    return root(this.nLeaves);
+  }
+
+  node(x: NodeIndex): Node | undefined {
+    return this.nodes[x];
+  }
+
+  isBlank(x: NodeIndex): boolean {
+    return this.nodes[x] === undefined;
+  }
+
+  leaf(l: LeafIndex): LeafNode | undefined {
+    const n = this.nodes[2 * l];
+    return n?.nodeType === NodeType.leaf ? n.leaf : undefined;
+  }
+
+  parentNode(x: NodeIndex): ParentNode | undefined {
+    const n = this.nodes[x];
+    return n?.nodeType === NodeType.parent ? n.parent : undefined;
+  }
+
+  /** The HPKE public key at a node, or undefined when blank. */
+  encryptionKey(x: NodeIndex): Uint8Array | undefined {
+    const n = this.nodes[x];
+    if (n === undefined) return undefined;
+    return n.nodeType === NodeType.leaf ? n.leaf.encryptionKey : n.parent.encryptionKey;
+  }
+
+  /** Indices of the non-blank leaves, in order. */
+  memberLeaves(): LeafIndex[] {
+    const out: LeafIndex[] = [];
+    for (let l = 0; l < this.nLeaves; l++) if (this.nodes[2 * l] !== undefined) out.push(l as LeafIndex);
+    return out;
+  }
+
+  checkLeaf(l: LeafIndex): void {
+    if (!Number.isInteger(l) || l < 0 || l >= this.nLeaves) throw new ArgumentError(`leaf ${l} is outside a tree of ${this.nLeaves} leaves`);
+  }
+
+  /**
+   * RFC 9420 §4.1.1: resolution of a node: itself (plus its unmerged leaves) when
+   * non-blank, nothing for a blank leaf, else the resolutions of its children.
+   */
+  resolution(x: NodeIndex): NodeIndex[] {
+    const out: NodeIndex[] = [];
+    this.collectResolution(x, out);
+    return out;
+  }
+
+  private collectResolution(x: NodeIndex, out: NodeIndex[]): void {
+    const n = this.nodes[x];
+    if (n !== undefined) {
+      out.push(x);
+      if (n.nodeType === NodeType.parent) for (const l of n.parent.unmergedLeaves) out.push((2 * l) as NodeIndex);
+      return;
+    }
+    if (isLeaf(x)) return;
+    this.collectResolution(left(x), out);
+    this.collectResolution(right(x), out);
+  }
+
+  /** True when every node under x is blank (so its resolution is empty). */
+  isSubtreeBlank(x: NodeIndex): boolean {
+    if (this.nodes[x] !== undefined) return false;
+    if (isLeaf(x)) return true;
+    return this.isSubtreeBlank(left(x)) && this.isSubtreeBlank(right(x));
+  }
+
+  /**
+   * RFC 9420 §4.1.2: the filtered direct path of a leaf, as pairs of (direct path
+   * node, its child on the leaf's copath), skipping nodes whose copath child has an
+   * empty resolution. Ordered from the leaf up.
+   */
+  filteredDirectPath(l: LeafIndex): { node: NodeIndex; copathChild: NodeIndex }[] {
+    this.checkLeaf(l);
+    const out: { node: NodeIndex; copathChild: NodeIndex }[] = [];
+    let child = (2 * l) as NodeIndex;
+    for (const p of directPath(child, this.nLeaves)) {
+      const sib = left(p) === child ? right(p) : left(p);
+      if (!this.isSubtreeBlank(sib)) out.push({ node: p, copathChild: sib });
+      child = p;
+    }
+    return out;
+  }
+
+  /** RFC 9420 §7.8: the tree hash of node x (memoized). */
+  nodeHash(suite: CipherSuite, x: NodeIndex): Uint8Array {
+    if (x >= this.nodes.length) throw new ArgumentError(`node ${x} is outside a tree of ${this.nLeaves} leaves`);
+    if (this.memo === undefined || this.memo.suiteId !== suite.id) {
+      this.memo = { suiteId: suite.id, hashes: new Array<Uint8Array | undefined>(this.nodes.length).fill(undefined) };
+    }
+    return this.hashAt(suite, this.memo.hashes, x);
+  }
+
+  private hashAt(suite: CipherSuite, memo: (Uint8Array | undefined)[], x: NodeIndex): Uint8Array {
+    const cached = memo[x];
+    if (cached !== undefined) return cached;
+    let h: Uint8Array;
+    if (isLeaf(x)) {
+      h = computeNodeHash(suite, x, this.nodes[x], undefined, undefined);
+    } else {
+      const lh = this.hashAt(suite, memo, left(x));
+      const rh = this.hashAt(suite, memo, right(x));
+      h = computeNodeHash(suite, x, this.nodes[x], lh, rh);
+    }
+    memo[x] = h;
+    return h;
+  }
+
+  /** RFC 9420 §7.8: the tree hash of the whole tree (its root). */
+  treeHash(suite: CipherSuite): Uint8Array {
+    return this.nodeHash(suite, this.root);
+  }
+
+  /**
+   * A new tree with some node slots replaced (and optionally a new leaf count, the
+   * nodes beyond it dropped or blank). Only memo entries on the changed nodes'
+   * paths to the root are dropped.
+   */
+  withChanges(changes: ReadonlyMap<NodeIndex, Node | undefined>, newLeafCount = this.nLeaves): RatchetTree {
+    const width = nodeWidth(newLeafCount);
+    const nodes = this.nodes.slice(0, width);
+    while (nodes.length < width) nodes.push(undefined);
+    let memo: HashMemo | undefined;
+    if (this.memo !== undefined) {
+      const hashes = this.memo.hashes.slice(0, width);
+      while (hashes.length < width) hashes.push(undefined);
+      // The root of a resized tree is a different node: its hash must be recomputed.
+      if (newLeafCount > this.nLeaves) for (let x = this.nodes.length; x < width; x++) hashes[x] = undefined;
+      memo = { suiteId: this.memo.suiteId, hashes };
+    }
+    const r = root(newLeafCount);
+    for (const [x, v] of changes) {
+      if (x >= width) throw new ArgumentError(`node ${x} is outside a tree of ${newLeafCount} leaves`);
+      if (v !== undefined && (v.nodeType === NodeType.leaf) !== isLeaf(x)) throw new ArgumentError(`node ${x}: wrong node type for its position`);
+      nodes[x] = v;
+      if (memo !== undefined) {
+        memo.hashes[x] = undefined;
+        if (x !== r) for (const p of directPath(x, newLeafCount)) memo.hashes[p] = undefined;
+      }
+    }
+    return new RatchetTree(nodes, newLeafCount, memo);
+  }
+
+  /** RFC 9420 §12.4.3.1: the leaf holding exactly this LeafNode (compared by encoding), if any. */
+  findLeaf(leaf: LeafNode): LeafIndex | undefined {
+    const want = encode(encodeLeafNode, leaf);
+    for (let l = 0; l < this.nLeaves; l++) {
+      const n = this.nodes[2 * l];
+      if (n?.nodeType === NodeType.leaf && equalBytes(encode(encodeLeafNode, n.leaf), want)) {
+        return l as LeafIndex;
+      }
+    }
+    return undefined;
+  }
+
+  /** Iterates the non-blank nodes with their indices. */
+  *entries(): IterableIterator<[NodeIndex, Node]> {
+    for (let i = 0; i < this.nodes.length; i++) {
+      const n = this.nodes[i];
+      if (n !== undefined) yield [i as NodeIndex, n];
+    }
+  }
+
+  /** The level of the root (the tree's depth). */
+  get depth(): number {
+    return level(this.root);
+  }
+}
+
+
+// The wire codec lives in its own file; re-exported here for convenience.
+export { decodeRatchetTree, encodeRatchetTree } from './ratchet-tree-codec.js';

@@ -1,0 +1,118 @@
+// RFC 9420 §12.4.3.1 (joining) and §7.9.2: validation of a received ratchet tree:
+// tree hash, every leaf (§7.3), unmerged-leaf bookkeeping, unique keys, and the
+// parent-hash chain that proves every non-blank parent was set by a member below it.
+
+import type { CipherSuite } from '../crypto/provider.js';
+import { ValidationError } from '../errors.js';
+import { equalBytes, toHex } from '../util/bytes.js';
+import { LeafNodeSource } from './leaf-node.js';
+import { validateLeafNode, type LeafValidationOptions } from './leaf-validation.js';
+import { directPath, isInSubtree, left, right, type LeafIndex, type NodeIndex } from './math.js';
+import { NodeType } from './node.js';
+import type { ParentNode } from './parent-node.js';
+import { parentHash, treeHashWithout } from './parent-hash.js';
+import type { RatchetTree } from './ratchet-tree.js';
+
+export interface TreeValidationOptions extends Omit<LeafValidationOptions, 'leafIndex' | 'expectedSource' | 'groupId'> {
+  readonly groupId: Uint8Array;
+  /** When given (the GroupInfo's tree_hash), the tree's root hash must equal it. */
+  readonly expectedTreeHash?: Uint8Array;
+}
+
+/** Throws ValidationError naming the first node that breaks a rule. Never modifies the tree. */
+export function validateRatchetTree(suite: CipherSuite, tree: RatchetTree, opts: TreeValidationOptions): void {
+  if (opts.expectedTreeHash !== undefined && !equalBytes(tree.treeHash(suite), opts.expectedTreeHash)) {
+    throw new ValidationError('tree: tree hash does not match the expected tree hash');
+  }
+  const members = tree.memberLeaves();
+  if (members.length === 0) throw new ValidationError('tree: has no members');
+  validateLeaves(suite, tree, members, opts);
+  validateKeysUnique(tree);
+  // Structure first, so the error names the node that is actually malformed.
+  for (const [x, n] of tree.entries()) if (n.nodeType === NodeType.parent) validateUnmerged(tree, x, n.parent);
+  for (const [x, n] of tree.entries()) if (n.nodeType === NodeType.parent) validateParentHashLink(suite, tree, x, n.parent);
+}
+
+function validateLeaves(suite: CipherSuite, tree: RatchetTree, members: readonly LeafIndex[], opts: TreeValidationOptions): void {
+  const usedTypes = new Set<number>();
+  for (const l of members) usedTypes.add(tree.leaf(l)!.credential.credentialType);
+  for (const l of members) {
+    const leaf = tree.leaf(l)!;
+    validateLeafNode(suite, leaf, { ...opts, leafIndex: l }, `leaf ${l}`);
+    for (const t of usedTypes) {
+      if (!leaf.capabilities.credentials.includes(t)) throw new ValidationError(`leaf ${l}: does not support credential type ${t} used in the group`);
+    }
+  }
+}
+
+/** RFC 9420 §7.3, §12.4.3.1: signature keys unique among leaves, encryption keys unique among all nodes. */
+function validateKeysUnique(tree: RatchetTree): void {
+  const enc = new Map<string, NodeIndex>();
+  const sig = new Map<string, NodeIndex>();
+  for (const [x, n] of tree.entries()) {
+    const where = n.nodeType === NodeType.leaf ? `leaf ${x / 2}` : `node ${x}`;
+    const ek = toHex(n.nodeType === NodeType.leaf ? n.leaf.encryptionKey : n.parent.encryptionKey);
+    const prevE = enc.get(ek);
+    if (prevE !== undefined) throw new ValidationError(`${where}: encryption key duplicates the one at node ${prevE}`);
+    enc.set(ek, x);
+    if (n.nodeType === NodeType.leaf) {
+      const sk = toHex(n.leaf.signatureKey);
+      const prevS = sig.get(sk);
+      if (prevS !== undefined) throw new ValidationError(`${where}: signature key duplicates the one of leaf ${prevS / 2}`);
+      sig.set(sk, x);
+    }
+  }
+}
+
+/** RFC 9420 §12.4.3.1: unmerged leaves are sorted, non-blank descendants, listed on every non-blank node between. */
+function validateUnmerged(tree: RatchetTree, x: NodeIndex, p: ParentNode): void {
+  let prev = -1;
+  for (const l of p.unmergedLeaves) {
+    const where = `node ${x}: unmerged leaf ${l}`;
+    if (l <= prev) throw new ValidationError(`${where} is out of order`);
+    prev = l;
+    const ln = (2 * l) as NodeIndex;
+    if (l >= tree.nLeaves || !isInSubtree(x, ln)) throw new ValidationError(`${where} is not a descendant`);
+    if (tree.isBlank(ln)) throw new ValidationError(`${where} is blank`);
+    for (const y of directPath(ln, tree.nLeaves)) {
+      if (y === x) break;
+      const mid = tree.parentNode(y);
+      if (mid !== undefined && !mid.unmergedLeaves.includes(l)) throw new ValidationError(`${where} is missing from the unmerged leaves of node ${y} below it`);
+    }
+  }
+}
+
+/** The parent_hash field of a node that can start a link (a parent, or a leaf from a commit). */
+function parentHashFieldOf(tree: RatchetTree, d: NodeIndex): Uint8Array | undefined {
+  const n = tree.node(d);
+  if (n === undefined) return undefined;
+  if (n.nodeType === NodeType.parent) return n.parent.parentHash;
+  return n.leaf.leafNodeSource === LeafNodeSource.commit ? n.leaf.parentHash : undefined;
+}
+
+/**
+ * RFC 9420 §7.9.2, top-down: exactly one descendant D of P holds a parent_hash equal
+ * to P's parent hash with the other child as copath child, with D in the resolution
+ * of its side's child C and P's unmerged leaves under C equal to that resolution minus D.
+ */
+function validateParentHashLink(suite: CipherSuite, tree: RatchetTree, x: NodeIndex, p: ParentNode): void {
+  let links = 0;
+  for (const [c, s] of [
+    [left(x), right(x)],
+    [right(x), left(x)],
+  ] as const) {
+    const res = tree.resolution(c);
+    const unmergedInC = new Set(p.unmergedLeaves.filter((l) => isInSubtree(c, (2 * l) as NodeIndex)).map((l) => 2 * l));
+    if (res.length !== unmergedInC.size + 1) continue;
+    const rest = res.filter((y) => !unmergedInC.has(y));
+    if (rest.length !== 1) continue;
+    const d = rest[0]!;
+    const field = parentHashFieldOf(tree, d);
+    if (field === undefined) continue;
+    const osth = treeHashWithout(suite, tree, s, p.unmergedLeaves);
+    if (equalBytes(field, parentHash(suite, p.encryptionKey, p.parentHash, osth))) links++;
+  }
+  if (links !== 1) {
+    throw new ValidationError(links === 0 ? `node ${x}: not parent-hash valid (no descendant links to it)` : `node ${x}: more than one descendant links to it`);
+  }
+}
