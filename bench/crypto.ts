@@ -58,7 +58,10 @@ const CASES: readonly [string, Case][] = [
   }],
 ];
 
-export function run(filter?: string): void {
+/** `--filter NAME` runs only the primitives whose name contains NAME. */
+export function run(args: readonly string[] = []): void {
+  const at = args.indexOf('--filter');
+  const filter = at === -1 ? undefined : args[at + 1];
   const providers: [CryptoProvider, Primitives][] = [
     [createNobleProvider(), noblePrimitives],
     [createNodeProvider(), createNodePrimitives()],

@@ -2,7 +2,8 @@
 // bench/<name>.ts exporting `title` and `run()`, listed in SECTIONS below (other
 // files of bench/, such as the standalone server load test, are not sections).
 // With no argument every listed section whose file exists runs, in list order;
-// `npm run bench -- crypto` runs one.
+// `npm run bench -- crypto` runs one. Options (`--sizes 8,128`, `--json`) are
+// passed to every section that runs: `npm run bench -- group --sizes 8,128 --json`.
 
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 interface Section {
   title: string;
-  run(): void | Promise<void>;
+  run(args: string[]): void | Promise<void>;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -23,7 +24,11 @@ function available(): string[] {
 
 async function main(): Promise<number> {
   const all = available();
-  const asked = process.argv.slice(2).filter((a) => a !== '--');
+  const argv = process.argv.slice(2).filter((a) => a !== '--');
+  // Section names are the leading bare words; everything from the first option on is the sections' arguments.
+  const firstOption = argv.findIndex((a) => a.startsWith('--'));
+  const asked = firstOption === -1 ? argv : argv.slice(0, firstOption);
+  const args = firstOption === -1 ? [] : argv.slice(firstOption);
   const unknown = asked.filter((a) => !all.includes(a));
   if (unknown.length > 0) {
     console.error(`unknown bench section(s): ${unknown.join(', ')}; available: ${all.join(', ')}`);
@@ -32,7 +37,7 @@ async function main(): Promise<number> {
   for (const name of asked.length > 0 ? asked : all) {
     const mod = (await import(pathToFileURL(join(here, `${name}.ts`)).href)) as Section;
     console.log(`\n== ${name}: ${mod.title}`);
-    await mod.run();
+    await mod.run(args);
   }
   return 0;
 }
