@@ -73,14 +73,29 @@ export function makeHpke(p: HpkeParts): Hpke {
 
   /** RFC 9180 §5.1 KeySchedule for mode_base: returns the AEAD key and base nonce. */
   function keySchedule(shared: Uint8Array, info: Uint8Array): { key: Uint8Array; nonce: Uint8Array } {
-    const pskIdHash = labeled.extract(EMPTY, 'psk_id_hash', EMPTY);
-    const infoHash = labeled.extract(EMPTY, 'info_hash', info);
-    const context = concat(Uint8Array.of(MODE_BASE), pskIdHash, infoHash);
-    const secret = labeled.extract(shared, 'secret', EMPTY);
+    const { secret, context } = scheduleSecret(shared, info);
     return {
       key: labeled.expand(secret, 'key', context, aead.keySize),
       nonce: labeled.expand(secret, 'base_nonce', context, aead.nonceSize),
     };
+  }
+
+  /** RFC 9180 §5.1: the key schedule's secret and key_schedule_context (mode_base, no PSK). */
+  function scheduleSecret(shared: Uint8Array, info: Uint8Array): { secret: Uint8Array; context: Uint8Array } {
+    const pskIdHash = labeled.extract(EMPTY, 'psk_id_hash', EMPTY);
+    const infoHash = labeled.extract(EMPTY, 'info_hash', info);
+    const context = concat(Uint8Array.of(MODE_BASE), pskIdHash, infoHash);
+    return { secret: labeled.extract(shared, 'secret', EMPTY), context };
+  }
+
+  /** RFC 9180 §5.1, §5.3: exporter_secret, then Context.Export(exporter_context, L). */
+  function exportFrom(shared: Uint8Array, info: Uint8Array, exporterContext: Uint8Array, length: number): Uint8Array {
+    if (!Number.isInteger(length) || length < 0 || length > 255 * p.kdf.size) {
+      throw new CryptoError(`HPKE export: length ${length} is outside 0..${255 * p.kdf.size}`);
+    }
+    const { secret, context } = scheduleSecret(shared, info);
+    const exporterSecret = labeled.expand(secret, 'exp', context, p.kdf.size);
+    return labeled.expand(exporterSecret, 'sec', exporterContext, length);
   }
 
   return {
@@ -118,6 +133,24 @@ export function makeHpke(p: HpkeParts): Hpke {
       const shared = sharedSecret(dh, concat(enc, publicKey));
       const { key, nonce } = keySchedule(shared, info);
       return { kemOutput: enc, ciphertext: aead.seal(key, nonce, aad, plaintext) };
+    },
+
+    sendExport(publicKey: Uint8Array, info: Uint8Array, exporterContext: Uint8Array, length: number): { enc: Uint8Array; secret: Uint8Array } {
+      if (publicKey.length !== kem.publicKeySize) {
+        throw new CryptoError(`${kem.kem} export: public key is ${publicKey.length} bytes, expected ${kem.publicKeySize}`);
+      }
+      const { enc, dh } = group.ephemeral(publicKey);
+      const shared = sharedSecret(dh, concat(enc, publicKey));
+      return { enc, secret: exportFrom(shared, info, exporterContext, length) };
+    },
+
+    receiveExport(privateKey: Uint8Array, enc: Uint8Array, info: Uint8Array, exporterContext: Uint8Array, length: number): Uint8Array {
+      if (enc.length !== kem.encSize) {
+        throw new CryptoError(`${kem.kem} export: enc is ${enc.length} bytes, expected ${kem.encSize}`);
+      }
+      const pkR = publicKeyFromPrivate(privateKey);
+      const dh = group.dh(privateKey, enc);
+      return exportFrom(sharedSecret(dh, concat(enc, pkR)), info, exporterContext, length);
     },
 
     open(privateKey: Uint8Array, kemOutput: Uint8Array, info: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array {

@@ -95,6 +95,13 @@ export interface Hpke {
   seal(publicKey: Uint8Array, info: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): HpkeCiphertext;
   /** Throws CryptoError when the KEM output is invalid or the ciphertext does not open. */
   open(privateKey: Uint8Array, kemOutput: Uint8Array, info: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array;
+  /**
+   * RFC 9180 §5.3 secret export, sender side: SetupBaseS(publicKey, info), then
+   * Context.Export(exporterContext, length). Used by external commits (RFC 9420 §8.3).
+   */
+  sendExport(publicKey: Uint8Array, info: Uint8Array, exporterContext: Uint8Array, length: number): { enc: Uint8Array; secret: Uint8Array };
+  /** RFC 9180 §5.3, receiver side: SetupBaseR(enc, privateKey, info).Export(exporterContext, length). Throws CryptoError for a bad enc. */
+  receiveExport(privateKey: Uint8Array, enc: Uint8Array, info: Uint8Array, exporterContext: Uint8Array, length: number): Uint8Array;
 }
 
 /** One RFC 9420 cipher suite: everything the engine needs, synchronous. */

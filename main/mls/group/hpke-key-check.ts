@@ -1,0 +1,28 @@
+// RFC 9180 §7.1.4 public key validation for HPKE keys a peer puts in the tree
+// (KeyPackage init and leaf keys, Update leaves, UpdatePath nodes). A key that
+// HPKE refuses would make every later commit fail to encrypt to it, wedging the
+// group, so it is refused on arrival. The provider has no separate validation
+// call, so a trial encryption to the key is the check (one KEM operation).
+
+import type { CipherSuite } from '../crypto/provider.js';
+import { CryptoError, ValidationError } from '../errors.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** Throws ValidationError(`${where}: ...`) unless `pk` is a usable HPKE public key of the suite. */
+export function checkHpkePublicKey(suite: CipherSuite, pk: Uint8Array, where: string): void {
+  checkHpkeKeyLength(suite, pk, where);
+  try {
+    suite.hpke.seal(pk, EMPTY, EMPTY, EMPTY);
+  } catch (e) {
+    if (e instanceof CryptoError) throw new ValidationError(`${where}: not a valid ${suite.hpke.kem} public key (${e.message})`);
+    throw e;
+  }
+}
+
+/** The cheap part of the check: the encoded length of the suite's KEM public keys. */
+export function checkHpkeKeyLength(suite: CipherSuite, pk: Uint8Array, where: string): void {
+  if (pk.length !== suite.hpke.publicKeySize) {
+    throw new ValidationError(`${where}: HPKE public key of ${pk.length} bytes, ${suite.hpke.kem} keys have ${suite.hpke.publicKeySize}`);
+  }
+}

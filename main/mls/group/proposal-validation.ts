@@ -1,0 +1,185 @@
+// RFC 9420 §12.1, §12.2: the rules on a list of proposals committed together
+// that can be checked before applying them: per-proposal validity, what may be
+// combined, who may propose what. Tree-dependent leaf checks run while the list
+// is applied (proposal-apply.ts).
+
+import { encode } from '../codec/encoder.js';
+import type { CipherSuite } from '../crypto/provider.js';
+import { ValidationError } from '../errors.js';
+import { SenderType, type Sender } from '../framing/sender.js';
+import { verifyKeyPackageSignature, type KeyPackage } from '../messages/key-package.js';
+import { LeafNodeSource } from '../tree/leaf-node.js';
+import { validateLeafNode } from '../tree/leaf-validation.js';
+import { ProposalType } from '../messages/proposal.js';
+import { encodePreSharedKeyID, PSKType, ResumptionPSKUsage, type ResumptionPSKUsage as Usage } from '../schedule/psk.js';
+import type { LeafIndex, NodeIndex } from '../tree/math.js';
+import type { RatchetTree } from '../tree/ratchet-tree.js';
+import { equalBytes, toHex } from '../util/bytes.js';
+import type { GroupContext } from './group-context.js';
+import { checkHpkePublicKey } from './hpke-key-check.js';
+import { senderLabel, type ResolvedProposal } from './proposal-list.js';
+
+/** RFC 9420 §12.4: proposal types whose presence requires an UpdatePath. */
+const PATH_REQUIRED: ReadonlySet<number> = new Set([ProposalType.update, ProposalType.remove, ProposalType.external_init, ProposalType.group_context_extensions]);
+
+/** RFC 9420 §12.1.8: proposal types an `external` sender may send. */
+const EXTERNAL_SENDER_TYPES: ReadonlySet<number> = new Set([
+  ProposalType.add,
+  ProposalType.remove,
+  ProposalType.psk,
+  ProposalType.reinit,
+  ProposalType.group_context_extensions,
+]);
+
+export function pathRequired(list: readonly ResolvedProposal[]): boolean {
+  return list.length === 0 || list.some((p) => PATH_REQUIRED.has(p.proposal.proposalType));
+}
+
+export interface ProposalListContext {
+  readonly suite: CipherSuite;
+  readonly tree: RatchetTree;
+  readonly groupContext: GroupContext;
+  /** The commit's sender: a member, or a new member for an external commit. */
+  readonly committer: Sender;
+  /** Resumption PSK usages other than `application` allowed here (a ReInit or branch commit). */
+  readonly allowedResumptionUsages?: readonly Usage[];
+  /** Seconds since the Unix epoch: when given, added KeyPackages' lifetimes must cover it. */
+  readonly now?: bigint;
+  /** The Adds' KeyPackages were validated already (by an earlier call): skip their signature checks. */
+  readonly keyPackagesChecked?: boolean;
+}
+
+/** RFC 9420 §12.1.8: which proposal types each sender type may send (also checked on receipt of a proposal). */
+export function checkProposalSender(p: ResolvedProposal, where: string): void {
+  const t = p.proposal.proposalType;
+  if (p.sender.senderType === SenderType.external && !EXTERNAL_SENDER_TYPES.has(t)) {
+    throw new ValidationError(`${where}: an external sender may not send a proposal of type ${t}`);
+  }
+  if (p.sender.senderType === SenderType.newMemberProposal && t !== ProposalType.add) {
+    throw new ValidationError(`${where}: a new_member_proposal sender may only send Add`);
+  }
+  if (p.sender.senderType === SenderType.newMemberCommit) throw new ValidationError(`${where}: proposal from a new_member_commit sender`);
+}
+
+function memberLeafOf(s: Sender): LeafIndex | undefined {
+  return s.senderType === SenderType.member ? s.leafIndex : undefined;
+}
+
+/** RFC 9420 §12.2: throws ValidationError naming the first rule the list breaks. */
+export function validateProposalList(ctx: ProposalListContext, list: readonly ResolvedProposal[]): void {
+  const { suite, tree, committer } = ctx;
+  const external = committer.senderType === SenderType.newMemberCommit;
+  const committerLeaf = memberLeafOf(committer);
+  const touched = new Map<number, string>();
+  const pskIds = new Set<string>();
+  let gce = 0;
+  let externalInit = 0;
+  let removes = 0;
+
+  list.forEach((rp, i) => {
+    const where = `Commit.proposals[${i}] (${rp.proposal.proposalType === ProposalType.add ? 'Add' : `type ${rp.proposal.proposalType}`} from ${senderLabel(rp.sender)})`;
+    if (!external) checkProposalSender(rp, where);
+    const p = rp.proposal;
+    switch (p.proposalType) {
+      case ProposalType.add:
+        if (ctx.keyPackagesChecked !== true) validateAddedKeyPackage(suite, p.add.keyPackage, ctx, where);
+        break;
+      case ProposalType.update: {
+        const l = memberLeafOf(rp.sender);
+        if (l === undefined) throw new ValidationError(`${where}: Update from a non-member sender`);
+        if (rp.ref === undefined || l === committerLeaf) throw new ValidationError(`${where}: the committer may not commit its own Update (it uses the path instead)`);
+        if (touched.has(l)) throw new ValidationError(`${where}: leaf ${l} is already ${touched.get(l)} by this commit`);
+        touched.set(l, 'updated');
+        break;
+      }
+      case ProposalType.remove: {
+        const r = p.remove.removed;
+        if (r >= tree.nLeaves || tree.isBlank((2 * r) as NodeIndex)) throw new ValidationError(`${where}: leaf ${r} is not a member`);
+        if (r === committerLeaf) throw new ValidationError(`${where}: the committer may not remove itself`);
+        if (touched.has(r)) throw new ValidationError(`${where}: leaf ${r} is already ${touched.get(r)} by this commit`);
+        touched.set(r, 'removed');
+        removes++;
+        break;
+      }
+      case ProposalType.psk: {
+        const id = p.psk.psk;
+        if (id.pskNonce.length !== suite.kdf.size) throw new ValidationError(`${where}: psk_nonce has ${id.pskNonce.length} bytes, expected KDF.Nh = ${suite.kdf.size}`);
+        if (id.psktype === PSKType.resumption && id.usage !== ResumptionPSKUsage.application && !(ctx.allowedResumptionUsages ?? []).includes(id.usage)) {
+          throw new ValidationError(`${where}: a resumption PSK of usage ${id.usage} is only allowed in a reinit or branch`);
+        }
+        const key = toHex(encode(encodePreSharedKeyID, id));
+        if (pskIds.has(key)) throw new ValidationError(`${where}: the same PreSharedKeyID appears twice`);
+        pskIds.add(key);
+        break;
+      }
+      case ProposalType.reinit:
+        if (list.length !== 1) throw new ValidationError(`${where}: a ReInit must be the only proposal of its commit`);
+        if (p.reinit.version < ctx.groupContext.version) throw new ValidationError(`${where}: ReInit version ${p.reinit.version} is below the group's ${ctx.groupContext.version}`);
+        break;
+      case ProposalType.external_init:
+        if (!external) throw new ValidationError(`${where}: ExternalInit is only allowed in an external commit`);
+        externalInit++;
+        break;
+      case ProposalType.group_context_extensions:
+        if (++gce > 1) throw new ValidationError(`${where}: more than one GroupContextExtensions proposal`);
+        break;
+    }
+    if (external) {
+      const t = p.proposalType;
+      if (rp.ref !== undefined) throw new ValidationError(`${where}: an external commit carries its proposals by value`);
+      if (t !== ProposalType.external_init && t !== ProposalType.remove && t !== ProposalType.psk) {
+        throw new ValidationError(`${where}: an external commit may only hold ExternalInit, Remove and PreSharedKey proposals`);
+      }
+    }
+  });
+  checkAddsDistinct(tree, list);
+  if (external) {
+    if (externalInit !== 1) throw new ValidationError(`external commit: needs exactly one ExternalInit proposal, has ${externalInit}`);
+    if (removes > 1) throw new ValidationError(`external commit: at most one Remove proposal, has ${removes}`);
+  }
+}
+
+/**
+ * RFC 9420 §12.2: no two Adds of the same client, and no Add of a client already
+ * in the group unless this list removes it. "Same client" here: the same
+ * signature key (or the same leaf encryption key, which must be unique anyway).
+ */
+function checkAddsDistinct(tree: RatchetTree, list: readonly ResolvedProposal[]): void {
+  const adds = list.flatMap((p, i) => (p.proposal.proposalType === ProposalType.add ? [{ i, leaf: p.proposal.add.keyPackage.leafNode }] : []));
+  if (adds.length === 0) return;
+  const removed = new Set(list.flatMap((p) => (p.proposal.proposalType === ProposalType.remove ? [p.proposal.remove.removed] : [])));
+  const sig = new Map<string, string>();
+  const enc = new Map<string, string>();
+  for (const l of tree.memberLeaves()) {
+    if (removed.has(l)) continue;
+    const leaf = tree.leaf(l)!;
+    sig.set(toHex(leaf.signatureKey), `member ${l}`);
+    enc.set(toHex(leaf.encryptionKey), `member ${l}`);
+  }
+  for (const { i, leaf } of adds) {
+    const s = toHex(leaf.signatureKey);
+    const e = toHex(leaf.encryptionKey);
+    const dup = sig.get(s) ?? enc.get(e);
+    if (dup !== undefined) throw new ValidationError(`Commit.proposals[${i}]: Add of a client that is already ${dup.startsWith('member') ? `in the group (${dup})` : `added by ${dup}`}`);
+    sig.set(s, `Commit.proposals[${i}]`);
+    enc.set(e, `Commit.proposals[${i}]`);
+  }
+}
+
+/**
+ * RFC 9420 §10.1, exactly: version and suite of the group, the leaf valid for a
+ * KeyPackage (§7.3: signature, own capabilities, lifetime when `now` is given),
+ * the KeyPackage signature, init_key distinct from the leaf key. Unknown
+ * KeyPackage.extensions (GREASE included) are ignored, as §10 requires.
+ * Group-dependent leaf checks (required_capabilities, unique keys) follow in
+ * proposal-apply.ts.
+ */
+export function validateAddedKeyPackage(suite: CipherSuite, kp: KeyPackage, ctx: Pick<ProposalListContext, 'groupContext' | 'now'>, where: string): void {
+  if (kp.version !== ctx.groupContext.version) throw new ValidationError(`${where}: KeyPackage version ${kp.version} differs from the group's ${ctx.groupContext.version}`);
+  if (kp.cipherSuite !== suite.id) throw new ValidationError(`${where}: KeyPackage cipher suite ${kp.cipherSuite} differs from the group's ${suite.id}`);
+  validateLeafNode(suite, kp.leafNode, { expectedSource: LeafNodeSource.keyPackage, ...(ctx.now !== undefined ? { now: ctx.now } : {}) }, `${where}: KeyPackage leaf_node`);
+  if (!verifyKeyPackageSignature(suite, kp)) throw new ValidationError(`${where}: KeyPackage signature does not verify`);
+  if (equalBytes(kp.initKey, kp.leafNode.encryptionKey)) throw new ValidationError(`${where}: KeyPackage init_key equals leaf_node.encryption_key`);
+  checkHpkePublicKey(suite, kp.initKey, `${where}: KeyPackage init_key`);
+  checkHpkePublicKey(suite, kp.leafNode.encryptionKey, `${where}: KeyPackage leaf_node.encryption_key`);
+}

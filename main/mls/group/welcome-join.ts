@@ -1,0 +1,163 @@
+// RFC 9420 §12.4.3.1: joining a group from a Welcome. Finds this client's
+// entry by KeyPackageRef, opens the GroupSecrets and the GroupInfo, checks the
+// GroupInfo signature, the ratchet tree (from the ratchet_tree extension or
+// supplied out of band) and the confirmation tag, and derives the epoch's
+// secrets and this member's private keys.
+
+import { encode } from '../codec/encoder.js';
+import { getProvider } from '../crypto/index.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { ArgumentError, CryptoError, ValidationError } from '../errors.js';
+import { ExtensionType, findExtension } from '../extensions/extension.js';
+import { parseMLSMessage } from '../framing/mls-message.js';
+import { interimTranscriptHash, verifyConfirmationTag } from '../framing/transcript-hash.js';
+import { WireFormat } from '../framing/wire-format.js';
+import { verifyGroupInfoSignature, type GroupInfo } from '../messages/group-info.js';
+import type { GroupSecrets } from '../messages/group-secrets.js';
+import { keyPackageRef } from '../messages/key-package.js';
+import type { KeyPackageWithSecrets } from '../messages/key-package-create.js';
+import type { Welcome } from '../messages/welcome.js';
+import { findWelcomeSecrets } from '../messages/welcome.js';
+import { decryptGroupInfo, decryptGroupSecrets } from '../messages/welcome-crypto.js';
+import { epochSecretsFromJoiner, welcomeSecretFromJoiner } from '../schedule/key-schedule.js';
+import { PSKType, ResumptionPSKUsage } from '../schedule/psk.js';
+import { encodeLeafNode } from '../tree/leaf-node.js';
+import type { CredentialValidator } from '../tree/leaf-validation.js';
+import type { LeafIndex } from '../tree/math.js';
+import { NodeType } from '../tree/node.js';
+import { newTreePrivateKeys } from '../tree/private-keys.js';
+import { ratchetTreeFromBytes } from '../tree/ratchet-tree-codec.js';
+import type { RatchetTree } from '../tree/ratchet-tree.js';
+import { validateRatchetTree } from '../tree/tree-validation.js';
+import { privateKeysFromPathSecret } from '../tree/treekem.js';
+import { equalBytes } from '../util/bytes.js';
+import { freshEpochState } from './epoch.js';
+import { checkHpkeKeyLength, checkHpkePublicKey } from './hpke-key-check.js';
+import { pskSecretFor, type PskLookup } from './psk-lookup.js';
+import { checkConfig, DEFAULT_GROUP_CONFIG, type GroupConfig, type GroupState } from './state.js';
+
+export interface JoinFromWelcomeParams {
+  /** MLSMessage(Welcome) bytes, or a decoded Welcome. */
+  readonly welcome: Uint8Array | Welcome;
+  /** The KeyPackage the Welcome was made for, with its private keys. */
+  readonly keyPackage: KeyPackageWithSecrets;
+  readonly signaturePrivateKey: Uint8Array;
+  /** The tree, when the GroupInfo carries no ratchet_tree extension. */
+  readonly ratchetTree?: RatchetTree;
+  readonly psks?: PskLookup;
+  readonly config?: Partial<GroupConfig>;
+  readonly provider?: CryptoProvider;
+  readonly now?: bigint;
+  readonly validateCredential?: CredentialValidator;
+  /**
+   * Check every HPKE key of the received tree with a KEM operation (default true).
+   * False checks only their length: a large group joins faster, at the risk that
+   * a malicious inviter's bad key makes this member's commits fail later.
+   */
+  readonly checkTreeKeys?: boolean;
+  /** Largest tree (in leaves, blank ones included) accepted; default DEFAULT_MAX_TREE_LEAVES. */
+  readonly maxTreeLeaves?: number;
+}
+
+/** 2^16 leaves: room for groups of tens of thousands, while a forged tree costs at most about half a second. */
+export const DEFAULT_MAX_TREE_LEAVES = 1 << 16;
+
+export interface JoinedGroup {
+  readonly state: GroupState;
+  /** The decrypted GroupInfo (its extensions may matter to the application). */
+  readonly groupInfo: GroupInfo;
+  readonly groupSecrets: GroupSecrets;
+}
+
+function welcomeOf(w: Uint8Array | Welcome): Welcome {
+  if (!(w instanceof Uint8Array)) return w;
+  const m = parseMLSMessage(w);
+  if (m.wireFormat !== WireFormat.mlsWelcome) throw new ValidationError(`expected an MLSMessage(Welcome), got wire format ${m.wireFormat}`);
+  return m.welcome;
+}
+
+export function joinFromWelcome(p: JoinFromWelcomeParams): JoinedGroup {
+  const welcome = welcomeOf(p.welcome);
+  const suite = (p.provider ?? getProvider()).getSuite(welcome.cipherSuite);
+  const kp = p.keyPackage.keyPackage;
+  if (kp.cipherSuite !== welcome.cipherSuite) throw new ValidationError(`Welcome is for cipher suite ${welcome.cipherSuite}, our KeyPackage uses ${kp.cipherSuite}`);
+  const config: GroupConfig = { ...DEFAULT_GROUP_CONFIG, ...p.config };
+  checkConfig(config);
+  if (!equalBytes(suite.signature.publicKeyFromPrivate(p.signaturePrivateKey), kp.leafNode.signatureKey)) {
+    throw new ArgumentError('signature private key does not match the KeyPackage leaf signature key');
+  }
+  if (!equalBytes(suite.hpke.publicKeyFromPrivate(p.keyPackage.encryptionPrivateKey), kp.leafNode.encryptionKey)) {
+    throw new ArgumentError('encryption private key does not match the KeyPackage leaf encryption key');
+  }
+  const entry = findWelcomeSecrets(welcome, keyPackageRef(suite, kp));
+  if (entry === undefined) throw new ValidationError('Welcome: no entry for our KeyPackage (it is for someone else)');
+  const groupSecrets = decryptGroupSecrets(suite, p.keyPackage.initPrivateKey, welcome.encryptedGroupInfo, entry.encryptedGroupSecrets);
+  if (groupSecrets.joinerSecret.length !== suite.kdf.size) throw new ValidationError(`GroupSecrets.joiner_secret has ${groupSecrets.joinerSecret.length} bytes, expected ${suite.kdf.size}`);
+
+  const special = groupSecrets.psks.filter((id) => id.psktype === PSKType.resumption && id.usage !== ResumptionPSKUsage.application);
+  if (special.length > 1) throw new ValidationError('GroupSecrets: more than one reinit/branch resumption PSK');
+  const pskSecret = pskSecretFor(suite, groupSecrets.psks, undefined, p.psks);
+  const welcomeSecret = welcomeSecretFromJoiner(suite, groupSecrets.joinerSecret, pskSecret);
+  let groupInfo: GroupInfo;
+  try {
+    groupInfo = decryptGroupInfo(suite, welcomeSecret, welcome.encryptedGroupInfo);
+  } catch (e) {
+    if (e instanceof CryptoError) throw new CryptoError(`Welcome.encrypted_group_info does not decrypt: ${e.message}`);
+    throw e;
+  }
+  const gc = groupInfo.groupContext;
+  if (gc.cipherSuite !== suite.id) throw new ValidationError(`GroupInfo cipher suite ${gc.cipherSuite} differs from the Welcome's ${suite.id}`);
+
+  const treeExt = findExtension(groupInfo.extensions, ExtensionType.ratchet_tree);
+  let tree: RatchetTree;
+  if (treeExt !== undefined) tree = ratchetTreeFromBytes(treeExt.extensionData);
+  else if (p.ratchetTree !== undefined) tree = p.ratchetTree;
+  else throw new ValidationError('Welcome: the GroupInfo has no ratchet_tree extension and no tree was supplied');
+  // Bound the work a forged Welcome can cause before anything is verified (hashing, leaf signatures).
+  const maxLeaves = p.maxTreeLeaves ?? DEFAULT_MAX_TREE_LEAVES;
+  if (tree.nLeaves > maxLeaves) throw new ValidationError(`Welcome: the tree has ${tree.nLeaves} leaves, more than the accepted ${maxLeaves}`);
+
+  const signer = groupInfo.signer;
+  const signerLeaf = signer < tree.nLeaves ? tree.leaf(signer as LeafIndex) : undefined;
+  if (signerLeaf === undefined) throw new ValidationError(`GroupInfo.signer ${signer} is not a member of the tree`);
+  if (!verifyGroupInfoSignature(suite, groupInfo, signerLeaf.signatureKey)) throw new CryptoError('GroupInfo.signature does not verify');
+
+  validateRatchetTree(suite, tree, {
+    groupId: gc.groupId,
+    expectedTreeHash: gc.treeHash,
+    groupExtensions: gc.extensions,
+    ...(p.now !== undefined ? { now: p.now } : {}),
+    ...(p.validateCredential !== undefined ? { validateCredential: p.validateCredential } : {}),
+  });
+
+  // RFC 9180 §7.1.4: every HPKE key of the tree must be usable, or this member's first
+  // commit would fail to encrypt to it. One KEM operation per node; opt out for speed.
+  const checkKey = p.checkTreeKeys === false ? checkHpkeKeyLength : checkHpkePublicKey;
+  for (const [x, n] of tree.entries()) checkKey(suite, n.nodeType === NodeType.leaf ? n.leaf.encryptionKey : n.parent.encryptionKey, `tree node ${x}`);
+
+  const mine = encode(encodeLeafNode, kp.leafNode);
+  const me = tree.memberLeaves().find((l) => equalBytes(encode(encodeLeafNode, tree.leaf(l)!), mine));
+  if (me === undefined) throw new ValidationError('Welcome: our KeyPackage leaf is not in the tree');
+  let privateKeys = newTreePrivateKeys(me, p.keyPackage.encryptionPrivateKey);
+  if (groupSecrets.pathSecret !== undefined) {
+    if (signer === me) throw new ValidationError('Welcome: a path secret, but the GroupInfo signer is ourselves');
+    privateKeys = privateKeysFromPathSecret(suite, tree, privateKeys, signer as LeafIndex, groupSecrets.pathSecret.pathSecret).privateKeys;
+  }
+  const secrets = epochSecretsFromJoiner(suite, groupSecrets.joinerSecret, pskSecret, gc);
+  verifyConfirmationTag(suite, secrets.confirmationKey, gc.confirmedTranscriptHash, groupInfo.confirmationTag);
+  if (special.length === 1 && gc.epoch !== 1n) throw new ValidationError(`Welcome: a reinit/branch resumption PSK needs epoch 1, the GroupInfo is at epoch ${gc.epoch}`);
+
+  const state = freshEpochState({
+    suite,
+    groupContext: gc,
+    tree,
+    ownLeaf: me,
+    privateKeys,
+    signaturePrivateKey: p.signaturePrivateKey,
+    secrets,
+    confirmationTag: groupInfo.confirmationTag,
+    interimTranscriptHash: interimTranscriptHash(suite, gc.confirmedTranscriptHash, groupInfo.confirmationTag),
+    config,
+  });
+  return { state, groupInfo, groupSecrets };
+}

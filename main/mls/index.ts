@@ -1,0 +1,622 @@
+// Arbor's MLS engine (RFC 9420), the small API a messenger uses without
+// knowing the RFC's internals. Everything is synchronous and pure: a
+// GroupState goes in, a new GroupState comes out, the old one is never
+// changed, and a rejected input throws a typed error (DecodeError,
+// ValidationError, CryptoError, ArgumentError) with the caller's state still
+// the valid current one. Messages are MLSMessage bytes, ready for the wire.
+//
+//   const alice = createIdentity(1, 'alice');            const bob = createIdentity(1, 'bob');
+//   let a = createGroup(alice);                           const kp = createKeyPackage(bob);
+//   const c = addMembers(a, [kp.keyPackage]);             // send c.commit; once the server accepts it:
+//   a = mergePendingCommit(a, c.pending);
+//   let b = joinFromWelcome(c.welcome!, kp, bob);
+//   const m = encrypt(a, utf8('hi')); a = m.state;
+//   const r = processMessage(b, m.message); b = r.state; // r.result.kind === 'application'
+//
+// Own commits are pending until the delivery service accepts them: commit()
+// returns the commit and a PendingCommit and changes nothing; merge it once
+// accepted, or drop it, process the winning commit and redo the operation.
+
+import { getProvider } from './crypto/index.js';
+import type { CipherSuite, CipherSuiteId, CryptoProvider, SignatureKeyPair } from './crypto/provider.js';
+import { ArgumentError, ValidationError } from './errors.js';
+import type { Extension } from './extensions/extension.js';
+import { mlsMessageBytes, parseMLSMessage } from './framing/mls-message.js';
+import { WireFormat } from './framing/wire-format.js';
+import { createBranch, joinBranch as joinBranchGroup } from './group/branch.js';
+import { createCommit, type CreatedCommit } from './group/commit-create.js';
+import { createGroup as createGroupState } from './group/create-group.js';
+import { createExternalCommit, createResyncCommit, type ExternalCommit } from './group/external-commit.js';
+import { checkExternalCommitRemoves, isExternalCommitMessage } from './group/external-commit-check.js';
+import { PROTOCOL_VERSION_MLS10 } from './group/group-context.js';
+import { createGroupInfo as signedGroupInfo } from './group/group-info.js';
+import { createApplicationMessage } from './group/application.js';
+import { exportSecret as exporter } from './group/exporter.js';
+import { mergePendingCommit as merge, type PendingCommit } from './group/pending-commit.js';
+import { pendingCommitBytes, pendingCommitFromBytes } from './group/pending-commit-codec.js';
+import { processMessage as process, type ProcessResult } from './group/process-message.js';
+import {
+  addProposal,
+  createProposalMessage,
+  createUpdateProposal,
+  groupContextExtensionsProposal,
+  pskProposal,
+  removeProposal,
+} from './group/proposal-message.js';
+import type { PskLookup } from './group/psk-lookup.js';
+import { createReInitGroup, joinReInitGroup, reinitProposal, reinitSuite, type ReInitOptions } from './group/reinit.js';
+import { groupStateBytes, groupStateFromBytes } from './group/state-codec.js';
+import { epochAuthenticator as authenticator, members as memberLeaves, suiteOf, type GroupConfig, type GroupState } from './group/state.js';
+import { joinFromWelcome as joinWelcome } from './group/welcome-join.js';
+import type { KeyPackage } from './messages/key-package.js';
+import { createKeyPackage as makeKeyPackage, type KeyPackageWithSecrets } from './messages/key-package-create.js';
+import { lastResortExtension } from './messages/last-resort.js';
+import type { Proposal } from './messages/proposal.js';
+import { PSKType, ResumptionPSKUsage, type PreSharedKeyID } from './schedule/psk.js';
+import { basicCredential, CredentialType, type Credential } from './tree/credential.js';
+import type { LeafIndex } from './tree/math.js';
+import { ratchetTreeBytes, ratchetTreeFromBytes } from './tree/ratchet-tree-codec.js';
+import { utf8 } from './util/bytes.js';
+
+export { MlsError, DecodeError, EncodeError, CryptoError, ValidationError, ArgumentError } from './errors.js';
+export { CIPHER_SUITE_NAMES, type CipherSuiteId, type CryptoProvider, type SignatureKeyPair } from './crypto/provider.js';
+export { getProvider } from './crypto/index.js';
+export type { GroupState, GroupConfig } from './group/state.js';
+export type { PendingCommit } from './group/pending-commit.js';
+export type { ProcessResult } from './group/process-message.js';
+export type { Proposal } from './messages/proposal.js';
+export type { Credential } from './tree/credential.js';
+export type { Extension } from './extensions/extension.js';
+export type { KeyPackage } from './messages/key-package.js';
+export type { ReInitOptions } from './group/reinit.js';
+
+/** Every function accepts a crypto provider; the default is getProvider() (ARBOR_CRYPTO=node|noble). */
+export interface ProviderOptions {
+  readonly provider?: CryptoProvider;
+}
+
+function suiteById(id: CipherSuiteId, o: ProviderOptions | undefined): CipherSuite {
+  return (o?.provider ?? getProvider()).getSuite(id);
+}
+
+// ---------------------------------------------------------------- identities
+
+export function generateSignatureKeyPair(suite: CipherSuiteId, opts?: ProviderOptions): SignatureKeyPair {
+  return suiteById(suite, opts).signature.generateKeyPair();
+}
+
+/** A client as its groups see it: a basic credential and a signature key pair, for one cipher suite. */
+export interface ClientIdentity {
+  readonly suite: CipherSuiteId;
+  /** The credential's identity bytes (RFC 9420 §5.3 basic credential). */
+  readonly identity: Uint8Array;
+  readonly signaturePublicKey: Uint8Array;
+  readonly signaturePrivateKey: Uint8Array;
+}
+
+/** A new identity (fresh signature key pair unless one is given). */
+export function createIdentity(suite: CipherSuiteId, identity: Uint8Array | string, keyPair?: SignatureKeyPair, opts?: ProviderOptions): ClientIdentity {
+  const kp = keyPair ?? generateSignatureKeyPair(suite, opts);
+  return { suite, identity: typeof identity === 'string' ? utf8(identity) : identity, signaturePublicKey: kp.publicKey, signaturePrivateKey: kp.privateKey };
+}
+
+function credentialOf(id: ClientIdentity): Credential {
+  return basicCredential(id.identity);
+}
+
+// ---------------------------------------------------------------- key packages
+
+/** A KeyPackage to publish, and the private keys to keep (e.g. in SQLite) until its Welcome arrives. */
+export interface KeyPackageBundle {
+  /** MLSMessage(KeyPackage) bytes, for the delivery service's directory. */
+  readonly keyPackage: Uint8Array;
+  /** RFC 9420 §5.2 KeyPackageRef: how a Welcome names it. */
+  readonly ref: Uint8Array;
+  readonly initPrivateKey: Uint8Array;
+  readonly encryptionPrivateKey: Uint8Array;
+}
+
+export interface KeyPackageOptions extends ProviderOptions {
+  /** Validity from now (default 90 days); it starts one hour back to absorb clock skew. */
+  readonly lifetimeSeconds?: number;
+  /** Mark it last-resort: the directory may hand it out more than once. */
+  readonly lastResort?: boolean;
+  /** Seconds since the Unix epoch; default the clock. */
+  readonly now?: bigint;
+}
+
+export function createKeyPackage(identity: ClientIdentity, opts: KeyPackageOptions = {}): KeyPackageBundle {
+  const suite = suiteById(identity.suite, opts);
+  const now = opts.now ?? BigInt(Math.floor(Date.now() / 1000));
+  const life = BigInt(opts.lifetimeSeconds ?? 90 * 86400);
+  const kp = makeKeyPackage(suite, {
+    credential: credentialOf(identity),
+    signaturePrivateKey: identity.signaturePrivateKey,
+    signaturePublicKey: identity.signaturePublicKey,
+    lifetime: { notBefore: now > 3600n ? now - 3600n : 0n, notAfter: now + life },
+    ...(opts.lastResort === true ? { extensions: [lastResortExtension()] } : {}),
+  });
+  return bundleOf(kp);
+}
+
+export function makeKeyPackages(identity: ClientIdentity, n: number, opts: KeyPackageOptions = {}): KeyPackageBundle[] {
+  if (!Number.isInteger(n) || n < 0) throw new ArgumentError(`makeKeyPackages: count must be a non-negative integer, got ${n}`);
+  return Array.from({ length: n }, () => createKeyPackage(identity, opts));
+}
+
+function bundleOf(kp: KeyPackageWithSecrets): KeyPackageBundle {
+  return {
+    keyPackage: mlsMessageBytes({ version: PROTOCOL_VERSION_MLS10, wireFormat: WireFormat.mlsKeyPackage, keyPackage: kp.keyPackage }),
+    ref: kp.ref,
+    initPrivateKey: kp.initPrivateKey,
+    encryptionPrivateKey: kp.encryptionPrivateKey,
+  };
+}
+
+/** Decodes MLSMessage(KeyPackage) bytes (DecodeError / ValidationError when they are not one). */
+export function parseKeyPackage(bytes: Uint8Array): KeyPackage {
+  const m = parseMLSMessage(bytes);
+  if (m.wireFormat !== WireFormat.mlsKeyPackage) throw new ValidationError(`expected an MLSMessage(KeyPackage), got wire format ${m.wireFormat}`);
+  return m.keyPackage;
+}
+
+function secretsOf(b: KeyPackageBundle): KeyPackageWithSecrets {
+  const keyPackage = parseKeyPackage(b.keyPackage);
+  return { keyPackage, ref: b.ref, initPrivateKey: b.initPrivateKey, encryptionPrivateKey: b.encryptionPrivateKey };
+}
+
+// ---------------------------------------------------------------- groups
+
+export interface CreateGroupOptions extends ProviderOptions {
+  /** Default: random. */
+  readonly groupId?: Uint8Array;
+  /** GroupContext extensions (e.g. required_capabilities, external_senders). */
+  readonly extensions?: readonly Extension[];
+  readonly config?: Partial<GroupConfig>;
+}
+
+/** A one-member group at epoch 0 (RFC 9420 §11). */
+export function createGroup(identity: ClientIdentity, opts: CreateGroupOptions = {}): GroupState {
+  const suite = suiteById(identity.suite, opts);
+  const kp = secretsOf(createKeyPackage(identity, opts));
+  return createGroupState({
+    suite,
+    keyPackage: kp,
+    signaturePrivateKey: identity.signaturePrivateKey,
+    ...(opts.groupId !== undefined ? { groupId: opts.groupId } : {}),
+    ...(opts.extensions !== undefined ? { extensions: opts.extensions } : {}),
+    ...(opts.config !== undefined ? { config: opts.config } : {}),
+  });
+}
+
+/** The caller's external PSK store (RFC 9420 §8.4): the secret for a psk_id, or undefined. */
+export type ExternalPskStore = (pskId: Uint8Array) => Uint8Array | undefined;
+
+function lookupOf(store: ExternalPskStore | undefined): PskLookup | undefined {
+  if (store === undefined) return undefined;
+  return (id: PreSharedKeyID) => (id.psktype === PSKType.external ? store(id.pskId) : undefined);
+}
+
+function externalPskId(suite: CipherSuite, pskId: Uint8Array): PreSharedKeyID {
+  return { psktype: PSKType.external, pskId, pskNonce: suite.randomBytes(suite.kdf.size) };
+}
+
+export interface CommitOptions extends ProviderOptions {
+  /** KeyPackages (MLSMessage bytes) of members to add. */
+  readonly add?: readonly Uint8Array[];
+  /** Leaf indices of members to remove. */
+  readonly remove?: readonly number[];
+  /** External PSK ids to inject (the secrets come from pskStore; every member needs them). */
+  readonly psks?: readonly Uint8Array[];
+  readonly pskStore?: ExternalPskStore;
+  /** Epochs of this group whose resumption PSK to inject (RFC 9420 §8.6; the current one or a kept past one). */
+  readonly resumptionPsks?: readonly bigint[];
+  /** Replace the group's GroupContext extensions. */
+  readonly extensions?: readonly Extension[];
+  /** Close the group for re-initialization (a commit with a ReInit must hold nothing else). */
+  readonly reinit?: ReInitOptions;
+  /** Commit the proposals received in this epoch too (default true). */
+  readonly includePending?: boolean;
+  readonly authenticatedData?: Uint8Array;
+}
+
+export interface CommitResult {
+  /** MLSMessage carrying the commit: send it to the group. */
+  readonly commit: Uint8Array;
+  /** MLSMessage(Welcome) for the added members, if any. */
+  readonly welcome?: Uint8Array;
+  /** MLSMessage(GroupInfo) of the new epoch (with external_pub and the tree per config). */
+  readonly groupInfo: Uint8Array;
+  /** Merge with mergePendingCommit once the delivery service accepted the commit. */
+  readonly pending: PendingCommit;
+}
+
+/**
+ * RFC 9420 §12.4: a commit with the given changes, always with a fresh path
+ * (so it also updates the committer's keys). Changes nothing.
+ */
+export function commit(state: GroupState, opts: CommitOptions = {}): CommitResult {
+  const suite = suiteOf(state, opts.provider);
+  const proposals: Proposal[] = [
+    ...(opts.extensions !== undefined ? [groupContextExtensionsProposal(opts.extensions)] : []),
+    ...(opts.remove ?? []).map((l) => removeProposal(l)),
+    ...(opts.add ?? []).map((kp) => addProposal(parseKeyPackage(kp))),
+    ...(opts.psks ?? []).map((id) => pskProposal(externalPskId(suite, id))),
+    ...(opts.resumptionPsks ?? []).map((e) =>
+      pskProposal({
+        psktype: PSKType.resumption,
+        usage: ResumptionPSKUsage.application,
+        pskGroupId: state.groupContext.groupId,
+        pskEpoch: e,
+        pskNonce: suite.randomBytes(suite.kdf.size),
+      }),
+    ),
+    ...(opts.reinit !== undefined ? [reinitProposal(state, { ...opts.reinit, ...(opts.provider !== undefined ? { provider: opts.provider } : {}) })] : []),
+  ];
+  const c: CreatedCommit = createCommit(state, {
+    proposals,
+    byReference: opts.includePending === false || opts.reinit !== undefined ? [] : 'all',
+    ...(opts.pskStore !== undefined ? { psks: lookupOf(opts.pskStore) } : {}),
+    ...(opts.authenticatedData !== undefined ? { authenticatedData: opts.authenticatedData } : {}),
+    ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
+  });
+  return { commit: c.commit, ...(c.welcome !== undefined ? { welcome: c.welcome } : {}), groupInfo: c.groupInfo, pending: c.pending };
+}
+
+export function addMembers(state: GroupState, keyPackages: readonly Uint8Array[], opts: Omit<CommitOptions, 'add'> = {}): CommitResult {
+  if (keyPackages.length === 0) throw new ArgumentError('addMembers: no KeyPackages');
+  return commit(state, { ...opts, add: keyPackages });
+}
+
+export function removeMembers(state: GroupState, leafIndices: readonly number[], opts: Omit<CommitOptions, 'remove'> = {}): CommitResult {
+  if (leafIndices.length === 0) throw new ArgumentError('removeMembers: no leaves');
+  return commit(state, { ...opts, remove: leafIndices });
+}
+
+/** A commit with only a fresh path (plus any pending proposals): post-compromise security for the committer. */
+export function update(state: GroupState, opts: Omit<CommitOptions, 'add' | 'remove'> = {}): CommitResult {
+  return commit(state, opts);
+}
+
+/** The state of the new epoch once the delivery service accepted this member's commit. */
+export function mergePendingCommit(state: GroupState, pending: PendingCommit): GroupState {
+  return merge(state, pending);
+}
+
+// ---------------------------------------------------------------- proposals
+
+export interface ProposalResult {
+  /** MLSMessage carrying the proposal. */
+  readonly message: Uint8Array;
+  /** The state with the proposal pending (a later commit by anyone covers it). */
+  readonly state: GroupState;
+}
+
+export interface ProposeOptions extends ProviderOptions {
+  readonly authenticatedData?: Uint8Array;
+}
+
+function propose(state: GroupState, proposal: Proposal, opts: ProposeOptions, update?: { encryptionPrivateKey: Uint8Array; signaturePrivateKey: Uint8Array }): ProposalResult {
+  const r = createProposalMessage(state, proposal, {
+    ...(opts.authenticatedData !== undefined ? { authenticatedData: opts.authenticatedData } : {}),
+    ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
+    ...(update !== undefined ? { update } : {}),
+  });
+  return { message: r.message, state: r.state };
+}
+
+export function proposeAdd(state: GroupState, keyPackage: Uint8Array, opts: ProposeOptions = {}): ProposalResult {
+  return propose(state, addProposal(parseKeyPackage(keyPackage)), opts);
+}
+
+export function proposeRemove(state: GroupState, leafIndex: number, opts: ProposeOptions = {}): ProposalResult {
+  return propose(state, removeProposal(leafIndex), opts);
+}
+
+/** A new leaf key for this member, applied when another member commits it. */
+export function proposeUpdate(state: GroupState, opts: ProposeOptions = {}): ProposalResult {
+  const u = createUpdateProposal(state, opts.provider !== undefined ? { provider: opts.provider } : {});
+  return propose(state, u.proposal, opts, { encryptionPrivateKey: u.encryptionPrivateKey, signaturePrivateKey: u.signaturePrivateKey });
+}
+
+export function proposeExternalPsk(state: GroupState, pskId: Uint8Array, opts: ProposeOptions = {}): ProposalResult {
+  return propose(state, pskProposal(externalPskId(suiteOf(state, opts.provider), pskId)), opts);
+}
+
+export function proposeGroupContextExtensions(state: GroupState, extensions: readonly Extension[], opts: ProposeOptions = {}): ProposalResult {
+  return propose(state, groupContextExtensionsProposal(extensions), opts);
+}
+
+export function proposeReInit(state: GroupState, reinit: ReInitOptions = {}, opts: ProposeOptions = {}): ProposalResult {
+  return propose(state, reinitProposal(state, { ...reinit, ...(opts.provider !== undefined ? { provider: opts.provider } : {}) }), opts);
+}
+
+// ---------------------------------------------------------------- joining
+
+export interface JoinOptions extends ProviderOptions {
+  /** The encoded ratchet tree, when the GroupInfo carries none. */
+  readonly ratchetTree?: Uint8Array;
+  readonly pskStore?: ExternalPskStore;
+  readonly config?: Partial<GroupConfig>;
+}
+
+function checkIdentitySuite(identity: ClientIdentity, suite: number, what: string): void {
+  if (identity.suite !== suite) throw new ArgumentError(`${what}: the identity is for cipher suite ${identity.suite}, the group uses ${suite}`);
+}
+
+/** RFC 9420 §12.4.3.1: joins from a Welcome made for `keyPackage` (one of ours). */
+export function joinFromWelcome(welcome: Uint8Array, keyPackage: KeyPackageBundle, identity: ClientIdentity, opts: JoinOptions = {}): GroupState {
+  const kp = secretsOf(keyPackage);
+  checkIdentitySuite(identity, kp.keyPackage.cipherSuite, 'joinFromWelcome');
+  return joinWelcome({
+    welcome,
+    keyPackage: kp,
+    signaturePrivateKey: identity.signaturePrivateKey,
+    ...(opts.ratchetTree !== undefined ? { ratchetTree: ratchetTreeFromBytes(opts.ratchetTree) } : {}),
+    ...(opts.pskStore !== undefined ? { psks: lookupOf(opts.pskStore) } : {}),
+    ...(opts.config !== undefined ? { config: opts.config } : {}),
+    ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
+  }).state;
+}
+
+export interface ExternalJoinOptions extends JoinOptions {
+  /** External PSK ids to inject (their secrets from pskStore). */
+  readonly psks?: readonly Uint8Array[];
+  readonly authenticatedData?: Uint8Array;
+}
+
+export interface ExternalJoinResult {
+  /** MLSMessage(PublicMessage): the external commit to send to the group. */
+  readonly commit: Uint8Array;
+  /** MLSMessage(GroupInfo) of the new epoch. */
+  readonly groupInfo: Uint8Array;
+  /** Our state in the new epoch: use it once the delivery service accepted the commit. */
+  readonly state: GroupState;
+}
+
+function groupSuiteOfInfo(groupInfo: Uint8Array): number {
+  const m = parseMLSMessage(groupInfo);
+  if (m.wireFormat !== WireFormat.mlsGroupInfo) throw new ValidationError(`expected an MLSMessage(GroupInfo), got wire format ${m.wireFormat}`);
+  return m.groupInfo.groupContext.cipherSuite;
+}
+
+function externalOpts(suite: CipherSuite, opts: ExternalJoinOptions) {
+  return {
+    ...(opts.ratchetTree !== undefined ? { ratchetTree: ratchetTreeFromBytes(opts.ratchetTree) } : {}),
+    ...(opts.psks !== undefined ? { psks: opts.psks.map((id) => externalPskId(suite, id)) } : {}),
+    ...(opts.pskStore !== undefined ? { pskLookup: lookupOf(opts.pskStore) } : {}),
+    ...(opts.authenticatedData !== undefined ? { authenticatedData: opts.authenticatedData } : {}),
+    ...(opts.config !== undefined ? { config: opts.config } : {}),
+    ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
+  };
+}
+
+function externalResult(r: ExternalCommit): ExternalJoinResult {
+  return { commit: r.commit, groupInfo: r.groupInfo, state: r.state };
+}
+
+/** RFC 9420 §12.4.3.2: joins by external commit from a GroupInfo (MLSMessage bytes) with external_pub. */
+export function joinExternal(groupInfo: Uint8Array, identity: ClientIdentity, opts: ExternalJoinOptions = {}): ExternalJoinResult {
+  const suiteId = groupSuiteOfInfo(groupInfo);
+  checkIdentitySuite(identity, suiteId, 'joinExternal');
+  const suite = suiteById(identity.suite, opts);
+  return externalResult(
+    createExternalCommit({ groupInfo, credential: credentialOf(identity), signaturePrivateKey: identity.signaturePrivateKey, ...externalOpts(suite, opts) }),
+  );
+}
+
+/** RFC 9420 §12.4.3.2 resync: rejoins the group of `state` from a current GroupInfo, removing our old leaf. */
+export function resync(state: GroupState, groupInfo: Uint8Array, opts: ExternalJoinOptions = {}): ExternalJoinResult {
+  return externalResult(createResyncCommit(state, groupInfo, externalOpts(suiteOf(state, opts.provider), opts)));
+}
+
+export interface GroupInfoOptions extends ProviderOptions {
+  /** Include the whole tree (default: config.ratchetTreeExtension). */
+  readonly ratchetTree?: boolean;
+  /** Include external_pub so that clients can join by external commit (default: config.externalPub). */
+  readonly externalPub?: boolean;
+}
+
+/** The encoded ratchet tree (RFC 9420 §12.4.3.3), for joiners when GroupInfos do not carry it (config.ratchetTreeExtension false). */
+export function ratchetTree(state: GroupState): Uint8Array {
+  return ratchetTreeBytes(state.tree);
+}
+
+/** MLSMessage(GroupInfo) of the current epoch, signed by this member (for external joins). */
+export function groupInfo(state: GroupState, opts: GroupInfoOptions = {}): Uint8Array {
+  const gi = signedGroupInfo(suiteOf(state, opts.provider), state, {
+    ...(opts.ratchetTree !== undefined ? { ratchetTree: opts.ratchetTree } : {}),
+    ...(opts.externalPub !== undefined ? { externalPub: opts.externalPub } : {}),
+  });
+  return mlsMessageBytes({ version: PROTOCOL_VERSION_MLS10, wireFormat: WireFormat.mlsGroupInfo, groupInfo: gi });
+}
+
+// ---------------------------------------------------------------- reinit and branch
+
+export interface NewGroupResult {
+  /** Our state of the new group (epoch 1, already in effect: nobody else holds epoch 0). */
+  readonly state: GroupState;
+  /** MLSMessage(Welcome) for the other members. */
+  readonly welcome?: Uint8Array;
+  readonly groupInfo: Uint8Array;
+}
+
+/** The cipher suite of the group that will replace `state` after a committed ReInit, or undefined. */
+export function pendingReInitSuite(state: GroupState): CipherSuiteId | undefined {
+  return state.reinit === undefined ? undefined : reinitSuite(state);
+}
+
+/**
+ * RFC 9420 §11.2: after a ReInit was committed, creates the new group with
+ * every other member's KeyPackage in the new suite. `identity` is ours in the
+ * new suite.
+ */
+export function reinitGroup(old: GroupState, identity: ClientIdentity, keyPackages: readonly Uint8Array[], opts: CreateGroupOptions = {}): NewGroupResult {
+  const kp = secretsOf(createKeyPackage(identity, opts));
+  return createReInitGroup(old, {
+    keyPackage: kp,
+    signaturePrivateKey: identity.signaturePrivateKey,
+    members: keyPackages.map(parseKeyPackage),
+    ...(opts.config !== undefined ? { config: opts.config } : {}),
+    ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
+  });
+}
+
+export function joinReInit(old: GroupState, welcome: Uint8Array, keyPackage: KeyPackageBundle, identity: ClientIdentity, opts: JoinOptions = {}): GroupState {
+  return joinReInitGroup(old, {
+    welcome,
+    keyPackage: secretsOf(keyPackage),
+    signaturePrivateKey: identity.signaturePrivateKey,
+    ...(opts.ratchetTree !== undefined ? { ratchetTree: ratchetTreeFromBytes(opts.ratchetTree) } : {}),
+    ...(opts.config !== undefined ? { config: opts.config } : {}),
+    ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
+  }).state;
+}
+
+/** RFC 9420 §11.3: a subgroup of `old` with the given members' KeyPackages (same suite). */
+export function branchGroup(old: GroupState, identity: ClientIdentity, keyPackages: readonly Uint8Array[], opts: CreateGroupOptions = {}): NewGroupResult {
+  const kp = secretsOf(createKeyPackage(identity, opts));
+  return createBranch(old, {
+    keyPackage: kp,
+    signaturePrivateKey: identity.signaturePrivateKey,
+    members: keyPackages.map(parseKeyPackage),
+    ...(opts.groupId !== undefined ? { groupId: opts.groupId } : {}),
+    ...(opts.extensions !== undefined ? { extensions: opts.extensions } : {}),
+    ...(opts.config !== undefined ? { config: opts.config } : {}),
+    ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
+  });
+}
+
+export function joinBranch(old: GroupState, welcome: Uint8Array, keyPackage: KeyPackageBundle, identity: ClientIdentity, opts: JoinOptions = {}): GroupState {
+  return joinBranchGroup(old, {
+    welcome,
+    keyPackage: secretsOf(keyPackage),
+    signaturePrivateKey: identity.signaturePrivateKey,
+    ...(opts.ratchetTree !== undefined ? { ratchetTree: ratchetTreeFromBytes(opts.ratchetTree) } : {}),
+    ...(opts.config !== undefined ? { config: opts.config } : {}),
+    ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
+  }).state;
+}
+
+// ---------------------------------------------------------------- messages
+
+export interface EncryptOptions extends ProviderOptions {
+  /** Send even though proposals are pending (RFC 9420 §12.4 says to commit them first). */
+  readonly allowPendingProposals?: boolean;
+}
+
+/** An application message (PrivateMessage) and the state with the sender ratchet advanced: keep that state. */
+export function encrypt(state: GroupState, plaintext: Uint8Array, authenticatedData?: Uint8Array, opts: EncryptOptions = {}): { message: Uint8Array; state: GroupState } {
+  return createApplicationMessage(state, plaintext, authenticatedData ?? new Uint8Array(0), {
+    ...(opts.allowPendingProposals !== undefined ? { allowPendingProposals: opts.allowPendingProposals } : {}),
+    ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
+  });
+}
+
+export interface ProcessOptions extends ProviderOptions {
+  readonly pskStore?: ExternalPskStore;
+  /** Seconds since the Unix epoch, to check added KeyPackages' lifetimes; default: not checked. */
+  readonly now?: bigint;
+}
+
+/**
+ * Processes any incoming group message (PublicMessage or PrivateMessage):
+ * application data, a proposal (kept pending), a commit (new epoch) or our
+ * removal. Our own commits are not processed: merge their PendingCommit.
+ * An external commit reports the joiner as `added` (and as `committer`).
+ */
+export function processMessage(state: GroupState, message: Uint8Array, opts: ProcessOptions = {}): { result: ProcessResult; state: GroupState } {
+  const o = {
+    ...(opts.pskStore !== undefined ? { psks: lookupOf(opts.pskStore) } : {}),
+    ...(opts.now !== undefined ? { now: opts.now } : {}),
+    ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
+  };
+  if (!isExternalCommitMessage(message)) return process(state, message, o);
+  checkExternalCommitRemoves(state, message);
+  const r = process(state, message, o);
+  // The joiner of an external commit is its committer; report it as added too.
+  if (r.result.kind === 'commit') return { result: { ...r.result, added: [...r.result.added, r.result.committer] }, state: r.state };
+  return r;
+}
+
+/** What kind of MLSMessage some bytes are, without processing them (for routing). */
+export function messageKind(bytes: Uint8Array): 'public' | 'private' | 'welcome' | 'groupInfo' | 'keyPackage' {
+  const m = parseMLSMessage(bytes);
+  switch (m.wireFormat) {
+    case WireFormat.mlsPublicMessage:
+      return 'public';
+    case WireFormat.mlsPrivateMessage:
+      return 'private';
+    case WireFormat.mlsWelcome:
+      return 'welcome';
+    case WireFormat.mlsGroupInfo:
+      return 'groupInfo';
+    case WireFormat.mlsKeyPackage:
+      return 'keyPackage';
+  }
+}
+
+// ---------------------------------------------------------------- reading the state
+
+/** RFC 9420 §8.5 MLS-Exporter: a secret every member of this epoch derives alike. */
+export function exportSecret(state: GroupState, label: string, context: Uint8Array, length: number, opts: ProviderOptions = {}): Uint8Array {
+  return exporter(state, label, context, length, opts.provider !== undefined ? { provider: opts.provider } : {});
+}
+
+export interface Member {
+  readonly leafIndex: number;
+  /** The basic credential's identity (empty for other credential types). */
+  readonly identity: Uint8Array;
+  readonly credential: Credential;
+  readonly signatureKey: Uint8Array;
+}
+
+export function members(state: GroupState): Member[] {
+  return memberLeaves(state).map(({ index, leaf }) => ({
+    leafIndex: index,
+    identity: leaf.credential.credentialType === CredentialType.basic && 'identity' in leaf.credential ? leaf.credential.identity : new Uint8Array(0),
+    credential: leaf.credential,
+    signatureKey: leaf.signatureKey,
+  }));
+}
+
+/** RFC 9420 §8.7: equal for every member of this epoch (compare out of band to detect impersonation). */
+export function epochAuthenticator(state: GroupState): Uint8Array {
+  return authenticator(state);
+}
+
+export function epoch(state: GroupState): bigint {
+  return state.groupContext.epoch;
+}
+
+export function groupId(state: GroupState): Uint8Array {
+  return state.groupContext.groupId;
+}
+
+export function ownLeafIndex(state: GroupState): LeafIndex {
+  return state.ownLeaf;
+}
+
+export function cipherSuite(state: GroupState): CipherSuiteId {
+  return state.cipherSuite;
+}
+
+/** The whole state as versioned bytes, for storage (it holds private keys: store it as a secret). */
+export function serializeState(state: GroupState): Uint8Array {
+  return groupStateBytes(state);
+}
+
+/** Strict: a DecodeError for anything serializeState did not produce. */
+export function deserializeState(bytes: Uint8Array): GroupState {
+  return groupStateFromBytes(bytes);
+}
+
+/** A pending commit as bytes, to keep it across a restart until the delivery service answers (a secret too). */
+export function serializePendingCommit(pending: PendingCommit): Uint8Array {
+  return pendingCommitBytes(pending);
+}
+
+export function deserializePendingCommit(bytes: Uint8Array): PendingCommit {
+  return pendingCommitFromBytes(bytes);
+}
+
