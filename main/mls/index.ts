@@ -27,7 +27,7 @@ import { createBranch, joinBranch as joinBranchGroup } from './group/branch.js';
 import { createCommit, type CreatedCommit } from './group/commit-create.js';
 import { createGroup as createGroupState } from './group/create-group.js';
 import { createExternalCommit, createResyncCommit, type ExternalCommit } from './group/external-commit.js';
-import { checkExternalCommitRemoves, isExternalCommitMessage } from './group/external-commit-check.js';
+import { isExternalCommitMessage } from './group/external-commit-check.js';
 import { PROTOCOL_VERSION_MLS10 } from './group/group-context.js';
 import { createGroupInfo as signedGroupInfo } from './group/group-info.js';
 import { createApplicationMessage } from './group/application.js';
@@ -532,7 +532,6 @@ export function processMessage(state: GroupState, message: Uint8Array, opts: Pro
     ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
   };
   if (!isExternalCommitMessage(message)) return process(state, message, o);
-  checkExternalCommitRemoves(state, message);
   const r = process(state, message, o);
   // The joiner of an external commit is its committer; report it as added too.
   if (r.result.kind === 'commit') return { result: { ...r.result, added: [...r.result.added, r.result.committer] }, state: r.state };

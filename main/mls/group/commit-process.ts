@@ -15,10 +15,11 @@ import type { CredentialValidator } from '../tree/leaf-validation.js';
 import type { LeafIndex, NodeIndex } from '../tree/math.js';
 import { pruneBlankKeys, type TreePrivateKeys } from '../tree/private-keys.js';
 import { addLeaf } from '../tree/tree-changes.js';
-import type { RatchetTree } from '../tree/ratchet-tree.js';
 import { applyUpdatePath, mergeUpdatePath } from '../tree/treekem.js';
 import { equalBytes } from '../util/bytes.js';
 import { nextEpochState } from './epoch.js';
+import { checkResyncRemoves } from './external-commit-check.js';
+import { checkUpdatePathFits } from './leaf-fit.js';
 import { externalInitSecret } from './external-init.js';
 import { checkHpkePublicKey } from './hpke-key-check.js';
 import type { GroupContext } from './group-context.js';
@@ -69,6 +70,7 @@ export function processCommit(suite: CipherSuite, state: GroupState, ac: Authent
     committer = sender.leafIndex;
   } else {
     if (commit.path === undefined) throw new ValidationError('external Commit: has no path');
+    checkResyncRemoves(state.tree, resolved, commit.path.leafNode);
     // §12.4.2: the joiner takes the leftmost blank leaf. TreeKEM merges a path only
     // onto an occupied leaf whose key the path replaces, so the slot is held by a
     // placeholder (no encryption key) that the merge overwrites along with the
@@ -91,6 +93,12 @@ export function processCommit(suite: CipherSuite, state: GroupState, ac: Authent
   if (commit.path !== undefined) {
     checkHpkePublicKey(suite, commit.path.leafNode.encryptionKey, 'UpdatePath leaf_node.encryption_key');
     commit.path.nodes.forEach((n, i) => checkHpkePublicKey(suite, n.encryptionKey, `UpdatePath node ${i}: encryption_key`));
+    const leafBefore = external ? undefined : applied.tree.leaf(committer);
+    if (leafBefore !== undefined && equalBytes(leafBefore.encryptionKey, commit.path.leafNode.encryptionKey)) {
+      throw new ValidationError('Commit: UpdatePath leaf encryption key equals the committer\'s current one');
+    }
+    // §7.3, §12.4.2: credential types and key uniqueness against the whole tree (also for a removed receiver).
+    checkUpdatePathFits(applied.tree, external ? undefined : committer, commit.path);
   }
   if (changes.removed.includes(state.ownLeaf)) {
     // The removed member cannot derive the new epoch (so cannot check the confirmation
@@ -119,10 +127,6 @@ export function processCommit(suite: CipherSuite, state: GroupState, ac: Authent
   let tree = applied.tree;
   let commitSecret: Uint8Array = new Uint8Array(suite.kdf.size);
   if (commit.path !== undefined) {
-    const leafBefore = treeForPath.leaf(committer);
-    if (!external && leafBefore !== undefined && equalBytes(leafBefore.encryptionKey, commit.path.leafNode.encryptionKey)) {
-      throw new ValidationError('Commit: UpdatePath leaf encryption key equals the committer\'s current one');
-    }
     const up = applyUpdatePath({
       suite,
       tree: treeForPath,
@@ -137,7 +141,6 @@ export function processCommit(suite: CipherSuite, state: GroupState, ac: Authent
     tree = up.tree;
     privateKeys = up.privateKeys;
     commitSecret = up.commitSecret;
-    checkPathKeysFresh(applied.tree, commit.path.nodes.map((n) => n.encryptionKey));
   }
   const pskSecret = pskSecretFor(suite, applied.psks, state, opts.psks);
   const initSecret = applied.externalInit !== undefined ? externalInitSecret(suite, state.keys.externalSecret, applied.externalInit.kemOutput) : state.keys.initSecret;
@@ -159,13 +162,4 @@ export function processCommit(suite: CipherSuite, state: GroupState, ac: Authent
     config: state.config,
   });
   return { kind: 'commit', state: next, changes };
-}
-
-/** RFC 9420 §12.4.2: no public key of the UpdatePath may already appear in the tree the proposals produced. */
-function checkPathKeysFresh(before: RatchetTree, keys: readonly Uint8Array[]): void {
-  if (keys.length === 0) return;
-  for (const [x, n] of before.entries()) {
-    const k = n.nodeType === 1 ? n.leaf.encryptionKey : n.parent.encryptionKey;
-    if (keys.some((pk) => equalBytes(pk, k))) throw new ValidationError(`Commit: UpdatePath key already used at node ${x}`);
-  }
 }

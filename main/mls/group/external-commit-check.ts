@@ -1,20 +1,22 @@
-// RFC 9420 §12.4.3.2: what the public API adds to the group core's processing
-// of external commits (sender new_member_commit). A resync's Remove must take
-// out the joiner's own old leaf: "the LeafNode in the path field ... MUST meet
-// the same criteria as would the LeafNode in an Update for the removed leaf",
-// i.e. present the same client; Arbor takes that to mean an equal credential.
-// Checked before processing, so a refused commit changes nothing.
+// RFC 9420 §12.4.3.2: the resync rule of external commits (sender
+// new_member_commit), enforced by every receiver in processCommit
+// (commit-process.ts). A resync's Remove must take out the joiner's own old
+// leaf: "the LeafNode in the path field ... MUST meet the same criteria as would
+// the LeafNode in an Update for the removed leaf", i.e. present the same client
+// (Arbor takes that to mean an equal credential) with a fresh encryption key.
+// Also isExternalCommitMessage, which the public API uses to report the joiner.
 
 import { ValidationError } from '../errors.js';
-import { ContentType } from '../framing/content-type.js';
 import { parseMLSMessage } from '../framing/mls-message.js';
 import { SenderType } from '../framing/sender.js';
 import { WireFormat } from '../framing/wire-format.js';
-import { ProposalOrRefType } from '../messages/proposal-or-ref.js';
 import { ProposalType } from '../messages/proposal.js';
 import { credentialsEqual } from '../tree/credential.js';
+import type { LeafNode } from '../tree/leaf-node.js';
 import type { LeafIndex } from '../tree/math.js';
-import type { GroupState } from './state.js';
+import type { RatchetTree } from '../tree/ratchet-tree.js';
+import { equalBytes } from '../util/bytes.js';
+import type { ResolvedProposal } from './proposal-list.js';
 
 /** True when `bytes` is an MLSMessage(PublicMessage) from a new_member_commit sender (DecodeError when malformed). */
 export function isExternalCommitMessage(bytes: Uint8Array): boolean {
@@ -23,21 +25,22 @@ export function isExternalCommitMessage(bytes: Uint8Array): boolean {
   return m.wireFormat === WireFormat.mlsPublicMessage && m.publicMessage.content.sender.senderType === SenderType.newMemberCommit;
 }
 
-/** Throws ValidationError when an external commit removes a leaf whose credential is not the joiner's. */
-export function checkExternalCommitRemoves(state: GroupState, bytes: Uint8Array): void {
-  const m = parseMLSMessage(bytes);
-  if (m.wireFormat !== WireFormat.mlsPublicMessage) return;
-  const content = m.publicMessage.content;
-  if (content.sender.senderType !== SenderType.newMemberCommit || content.contentType !== ContentType.commit) return;
-  const path = content.commit.path;
-  if (path === undefined) return; // the group core refuses it
-  for (const p of content.commit.proposals) {
-    if (p.type !== ProposalOrRefType.proposal || p.proposal.proposalType !== ProposalType.remove) continue;
-    const r = p.proposal.remove.removed;
-    const leaf = r < state.tree.nLeaves ? state.tree.leaf(r as LeafIndex) : undefined;
-    if (leaf === undefined) continue; // the group core refuses a Remove of a non-member
-    if (!credentialsEqual(leaf.credential, path.leafNode.credential)) {
+/**
+ * Throws ValidationError when an external commit (proposals `list`, path leaf
+ * `joiner`) removes a leaf of `tree` (the tree before the commit) whose
+ * credential is not the joiner's, or whose encryption key the joiner reuses.
+ */
+export function checkResyncRemoves(tree: RatchetTree, list: readonly ResolvedProposal[], joiner: LeafNode): void {
+  for (const { proposal: p } of list) {
+    if (p.proposalType !== ProposalType.remove) continue;
+    const r = p.remove.removed;
+    const old = r < tree.nLeaves ? tree.leaf(r as LeafIndex) : undefined;
+    if (old === undefined) continue; // validateProposalList refuses a Remove of a non-member
+    if (!credentialsEqual(old.credential, joiner.credential)) {
       throw new ValidationError(`external commit: removes leaf ${r}, whose credential is not the joiner's (§12.4.3.2 resync)`);
+    }
+    if (equalBytes(old.encryptionKey, joiner.encryptionKey)) {
+      throw new ValidationError(`external commit: the joiner's encryption key is that of the removed leaf ${r} (§12.4.3.2: as for an Update)`);
     }
   }
 }

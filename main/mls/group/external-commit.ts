@@ -8,7 +8,8 @@
 // the new epoch, to use once the delivery service accepts the commit.
 //
 // Existing members process such a commit with processMessage (commit-process.ts
-// handles the new_member_commit sender and calls externalInitSecret).
+// handles the new_member_commit sender, checks a resync's Remove with
+// external-commit-check.ts and calls externalInitSecret).
 
 import { getProvider } from '../crypto/index.js';
 import { isCipherSuiteId, type CipherSuite, type CryptoProvider } from '../crypto/provider.js';
@@ -48,6 +49,7 @@ import type { ResolvedProposal } from './proposal-list.js';
 import { validateProposalList } from './proposal-validation.js';
 import { pskSecretFor, type PskLookup } from './psk-lookup.js';
 import { checkConfig, DEFAULT_GROUP_CONFIG, type GroupConfig, type GroupState } from './state.js';
+import { checkTreeSize } from './tree-size.js';
 
 /** RFC 9420 §8.3: the HPKE exporter context of the external init secret. */
 export const EXTERNAL_INIT_LABEL = 'MLS 1.0 external init secret';
@@ -73,6 +75,8 @@ export interface ExternalCommitParams {
   readonly provider?: CryptoProvider;
   readonly now?: bigint;
   readonly validateCredential?: CredentialValidator;
+  /** Largest tree (in leaves, blank ones included) accepted; default DEFAULT_MAX_TREE_LEAVES, as for a Welcome. */
+  readonly maxTreeLeaves?: number;
   /** Fixed leaf secret, for tests only. */
   readonly leafSecret?: Uint8Array;
 }
@@ -99,7 +103,7 @@ function groupInfoOf(g: Uint8Array | GroupInfo): GroupInfo {
 export function verifiedGroupInfoTree(
   suite: CipherSuite,
   groupInfo: GroupInfo,
-  opts: { ratchetTree?: RatchetTree; now?: bigint; validateCredential?: CredentialValidator },
+  opts: { ratchetTree?: RatchetTree; now?: bigint; validateCredential?: CredentialValidator; maxTreeLeaves?: number },
 ): RatchetTree {
   const gc = groupInfo.groupContext;
   const treeExt = findExtension(groupInfo.extensions, ExtensionType.ratchet_tree);
@@ -107,6 +111,8 @@ export function verifiedGroupInfoTree(
   if (treeExt !== undefined) tree = ratchetTreeFromBytes(treeExt.extensionData);
   else if (opts.ratchetTree !== undefined) tree = opts.ratchetTree;
   else throw new ValidationError('GroupInfo has no ratchet_tree extension and no tree was supplied');
+  // Bound the work a forged GroupInfo can cause before anything is verified (hashing, leaf signatures).
+  checkTreeSize(tree, opts.maxTreeLeaves, 'GroupInfo');
   const signer = groupInfo.signer;
   const signerLeaf = signer < tree.nLeaves ? tree.leaf(signer as LeafIndex) : undefined;
   if (signerLeaf === undefined) throw new ValidationError(`GroupInfo.signer ${signer} is not a member of the tree`);

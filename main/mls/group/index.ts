@@ -68,9 +68,12 @@ export type { PskLookup } from './psk-lookup.js';
 // Building blocks for external commits, ReInit and branch (used by the public API layer).
 export { processCommit, type ProcessCommitOptions, type ProcessedCommit, type CommitChanges } from './commit-process.js';
 export { applyProposals, leafSupportsGroup, type AppliedProposals } from './proposal-apply.js';
-export { validateProposalList, validateAddedKeyPackage, pathRequired, checkProposalSender } from './proposal-validation.js';
+export { validateProposalList, pathRequired, checkProposalSender } from './proposal-validation.js';
 export { validateReceivedProposal } from './proposal-receipt.js';
 export { checkHpkePublicKey, checkHpkeKeyLength } from './hpke-key-check.js';
+export { checkCredentialFit, checkEncryptionKeysFresh, checkSignatureKeyFree, checkUpdatePathFits } from './leaf-fit.js';
+export { checkResyncRemoves, isExternalCommitMessage } from './external-commit-check.js';
+export { checkTreeSize, DEFAULT_MAX_TREE_LEAVES } from './tree-size.js';
 export { resolveProposals, type ResolvedProposal } from './proposal-list.js';
 export { findPsk, pskSecretFor } from './psk-lookup.js';
 export { senderSignatureKey } from './signature-keys.js';

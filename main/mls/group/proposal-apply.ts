@@ -122,7 +122,7 @@ export function applyProposals(
   adds.forEach((rp, i) => {
     if (rp.proposal.proposalType !== ProposalType.add) return;
     const leaf = rp.proposal.add.keyPackage.leafNode;
-    // validateKeyPackage (proposal-validation.ts) checked the signatures, lifetime and own capabilities.
+    // validateKeyPackage (messages/key-package-validation.ts, via proposal-validation.ts) checked the signatures, lifetime and own capabilities.
     const why = leafSupportsRequired(leaf, extensions);
     if (why !== undefined) throw new ValidationError(`Add ${i}: KeyPackage leaf ${why}`);
     if (opts.validateCredential !== undefined && !opts.validateCredential(leaf.credential, leaf.signatureKey)) {

@@ -9,6 +9,7 @@ import type { CipherSuite } from '../crypto/provider.js';
 import { DecodeError, ValidationError } from '../errors.js';
 import { SenderType, type Sender } from '../framing/sender.js';
 import { readExternalSenders } from '../messages/external-senders.js';
+import { validateKeyPackage } from '../messages/key-package-validation.js';
 import { ProposalType, type Proposal } from '../messages/proposal.js';
 import { PSKType, ResumptionPSKUsage } from '../schedule/psk.js';
 import { LeafNodeSource } from '../tree/leaf-node.js';
@@ -16,7 +17,7 @@ import { requiredCapabilitiesOf, validateLeafNode, type CredentialValidator } fr
 import type { NodeIndex } from '../tree/math.js';
 import { equalBytes } from '../util/bytes.js';
 import { checkHpkePublicKey } from './hpke-key-check.js';
-import { validateAddedKeyPackage } from './proposal-validation.js';
+import { checkCredentialFit, checkEncryptionKeysFresh, checkSignatureKeyFree } from './leaf-fit.js';
 import type { GroupState } from './state.js';
 
 export interface ReceiptOptions {
@@ -29,7 +30,7 @@ export function validateReceivedProposal(suite: CipherSuite, state: GroupState, 
   const tree = state.tree;
   switch (proposal.proposalType) {
     case ProposalType.add: {
-      validateAddedKeyPackage(suite, proposal.add.keyPackage, { groupContext: gc, ...(opts.now !== undefined ? { now: opts.now } : {}) }, 'Add proposal');
+      validateKeyPackage(suite, proposal.add.keyPackage, { version: gc.version, ...(opts.now !== undefined ? { now: opts.now } : {}), where: 'Add proposal: KeyPackage' });
       const kp = proposal.add.keyPackage;
       if (opts.validateCredential !== undefined && !opts.validateCredential(kp.leafNode.credential, kp.leafNode.signatureKey)) {
         throw new ValidationError('Add proposal: credential rejected by the authentication service');
@@ -50,6 +51,10 @@ export function validateReceivedProposal(suite: CipherSuite, state: GroupState, 
       );
       if (equalBytes(old.encryptionKey, leaf.encryptionKey)) throw new ValidationError(`Update proposal from leaf ${l}: encryption key is unchanged`);
       checkHpkePublicKey(suite, leaf.encryptionKey, `Update proposal from leaf ${l}: encryption_key`);
+      // §7.3 against the whole tree, as for an UpdatePath leaf (leaf-fit.ts); checked again when committed.
+      checkCredentialFit(tree, l, leaf, `Update proposal from leaf ${l}`);
+      checkSignatureKeyFree(tree, l, leaf.signatureKey, `Update proposal from leaf ${l}`);
+      checkEncryptionKeysFresh(tree, [{ key: leaf.encryptionKey, what: 'the leaf' }], `Update proposal from leaf ${l}`);
       return;
     }
     case ProposalType.remove: {

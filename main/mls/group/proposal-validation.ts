@@ -7,16 +7,13 @@ import { encode } from '../codec/encoder.js';
 import type { CipherSuite } from '../crypto/provider.js';
 import { ValidationError } from '../errors.js';
 import { SenderType, type Sender } from '../framing/sender.js';
-import { verifyKeyPackageSignature, type KeyPackage } from '../messages/key-package.js';
-import { LeafNodeSource } from '../tree/leaf-node.js';
-import { validateLeafNode } from '../tree/leaf-validation.js';
+import { validateKeyPackage } from '../messages/key-package-validation.js';
 import { ProposalType } from '../messages/proposal.js';
 import { encodePreSharedKeyID, PSKType, ResumptionPSKUsage, type ResumptionPSKUsage as Usage } from '../schedule/psk.js';
 import type { LeafIndex, NodeIndex } from '../tree/math.js';
 import type { RatchetTree } from '../tree/ratchet-tree.js';
-import { equalBytes, toHex } from '../util/bytes.js';
+import { toHex } from '../util/bytes.js';
 import type { GroupContext } from './group-context.js';
-import { checkHpkePublicKey } from './hpke-key-check.js';
 import { senderLabel, type ResolvedProposal } from './proposal-list.js';
 
 /** RFC 9420 §12.4: proposal types whose presence requires an UpdatePath. */
@@ -82,7 +79,9 @@ export function validateProposalList(ctx: ProposalListContext, list: readonly Re
     const p = rp.proposal;
     switch (p.proposalType) {
       case ProposalType.add:
-        if (ctx.keyPackagesChecked !== true) validateAddedKeyPackage(suite, p.add.keyPackage, ctx, where);
+        if (ctx.keyPackagesChecked !== true) {
+          validateKeyPackage(suite, p.add.keyPackage, { version: ctx.groupContext.version, ...(ctx.now !== undefined ? { now: ctx.now } : {}), where: `${where}: KeyPackage` });
+        }
         break;
       case ProposalType.update: {
         const l = memberLeafOf(rp.sender);
@@ -164,22 +163,4 @@ function checkAddsDistinct(tree: RatchetTree, list: readonly ResolvedProposal[])
     sig.set(s, `Commit.proposals[${i}]`);
     enc.set(e, `Commit.proposals[${i}]`);
   }
-}
-
-/**
- * RFC 9420 §10.1, exactly: version and suite of the group, the leaf valid for a
- * KeyPackage (§7.3: signature, own capabilities, lifetime when `now` is given),
- * the KeyPackage signature, init_key distinct from the leaf key. Unknown
- * KeyPackage.extensions (GREASE included) are ignored, as §10 requires.
- * Group-dependent leaf checks (required_capabilities, unique keys) follow in
- * proposal-apply.ts.
- */
-export function validateAddedKeyPackage(suite: CipherSuite, kp: KeyPackage, ctx: Pick<ProposalListContext, 'groupContext' | 'now'>, where: string): void {
-  if (kp.version !== ctx.groupContext.version) throw new ValidationError(`${where}: KeyPackage version ${kp.version} differs from the group's ${ctx.groupContext.version}`);
-  if (kp.cipherSuite !== suite.id) throw new ValidationError(`${where}: KeyPackage cipher suite ${kp.cipherSuite} differs from the group's ${suite.id}`);
-  validateLeafNode(suite, kp.leafNode, { expectedSource: LeafNodeSource.keyPackage, ...(ctx.now !== undefined ? { now: ctx.now } : {}) }, `${where}: KeyPackage leaf_node`);
-  if (!verifyKeyPackageSignature(suite, kp)) throw new ValidationError(`${where}: KeyPackage signature does not verify`);
-  if (equalBytes(kp.initKey, kp.leafNode.encryptionKey)) throw new ValidationError(`${where}: KeyPackage init_key equals leaf_node.encryption_key`);
-  checkHpkePublicKey(suite, kp.initKey, `${where}: KeyPackage init_key`);
-  checkHpkePublicKey(suite, kp.leafNode.encryptionKey, `${where}: KeyPackage leaf_node.encryption_key`);
 }

@@ -35,6 +35,7 @@ import { freshEpochState } from './epoch.js';
 import { checkHpkeKeyLength, checkHpkePublicKey } from './hpke-key-check.js';
 import { pskSecretFor, type PskLookup } from './psk-lookup.js';
 import { checkConfig, DEFAULT_GROUP_CONFIG, type GroupConfig, type GroupState } from './state.js';
+import { checkTreeSize } from './tree-size.js';
 
 export interface JoinFromWelcomeParams {
   /** MLSMessage(Welcome) bytes, or a decoded Welcome. */
@@ -59,8 +60,8 @@ export interface JoinFromWelcomeParams {
   readonly maxTreeLeaves?: number;
 }
 
-/** 2^16 leaves: room for groups of tens of thousands, while a forged tree costs at most about half a second. */
-export const DEFAULT_MAX_TREE_LEAVES = 1 << 16;
+/** Re-exported: the bound is shared with external joins (tree-size.ts). */
+export { DEFAULT_MAX_TREE_LEAVES } from './tree-size.js';
 
 export interface JoinedGroup {
   readonly state: GroupState;
@@ -114,8 +115,7 @@ export function joinFromWelcome(p: JoinFromWelcomeParams): JoinedGroup {
   else if (p.ratchetTree !== undefined) tree = p.ratchetTree;
   else throw new ValidationError('Welcome: the GroupInfo has no ratchet_tree extension and no tree was supplied');
   // Bound the work a forged Welcome can cause before anything is verified (hashing, leaf signatures).
-  const maxLeaves = p.maxTreeLeaves ?? DEFAULT_MAX_TREE_LEAVES;
-  if (tree.nLeaves > maxLeaves) throw new ValidationError(`Welcome: the tree has ${tree.nLeaves} leaves, more than the accepted ${maxLeaves}`);
+  checkTreeSize(tree, p.maxTreeLeaves, 'Welcome');
 
   const signer = groupInfo.signer;
   const signerLeaf = signer < tree.nLeaves ? tree.leaf(signer as LeafIndex) : undefined;

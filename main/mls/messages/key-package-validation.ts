@@ -1,12 +1,33 @@
-// RFC 9420 §10.1: checks on a received KeyPackage that need no group tree.
-// The group-level parts of leaf validation (§7.3: required capabilities,
-// credential types in use, key uniqueness in the tree) are the caller's.
+// RFC 9420 §10.1: the one validation of a received KeyPackage, used when one is
+// downloaded and when one arrives in an Add (group/proposal-validation.ts,
+// proposal-receipt.ts). The group-level parts of leaf validation (§7.3: the
+// group's required_capabilities, credential types in use, key uniqueness in the
+// tree) are the group layer's (group/proposal-apply.ts).
+//
+// What the RFC asks, and what is deliberately not checked:
+// - leaf_node: valid for a KeyPackage per §7.3 (tree/leaf-validation.ts): source
+//   key_package, signature, own credential type listed, every non-default
+//   leaf_node.extensions type listed in capabilities.extensions (§7.2, §7.3;
+//   §13.5 notes GREASE leaf extensions must be listed for this reason).
+// - KeyPackage.extensions: §10 asks the creator to list them too, but §10 and
+//   §13.4 say a receiver MUST ignore unknown ones, §10.1 does not check them, and
+//   §13.5 lets GREASE ones carry anything: they are not checked against the
+//   capabilities.
+// - Unknown (GREASE, §13.5) values in the capabilities lists are ignored.
+// - capabilities.versions and .cipher_suites must include the KeyPackage's own:
+//   §7.2 has a client list every value it supports, and a KeyPackage states a
+//   version and suite its client supports (§10), so a package that omits its own
+//   contradicts itself and would defeat the §11 downgrade check.
+// - init_key and leaf_node.encryption_key must be usable HPKE keys of the suite
+//   (§10: "MUST be a public key for the asymmetric encryption scheme"): one KEM
+//   operation each, see group/hpke-key-check.ts.
 
 import type { CipherSuite } from '../crypto/provider.js';
 import { ValidationError } from '../errors.js';
 import { PROTOCOL_VERSION_MLS10 } from '../group/group-context.js';
-import { lifetimeCovers } from '../tree/lifetime.js';
-import { LeafNodeSource, verifyLeafNode } from '../tree/leaf-node.js';
+import { checkHpkePublicKey } from '../group/hpke-key-check.js';
+import { LeafNodeSource } from '../tree/leaf-node.js';
+import { validateLeafNode, type CredentialValidator } from '../tree/leaf-validation.js';
 import { equalBytes } from '../util/bytes.js';
 import { type KeyPackage, verifyKeyPackageSignature } from './key-package.js';
 
@@ -18,6 +39,10 @@ export interface KeyPackageValidationOptions {
   readonly version?: number;
   /** Seconds since the Unix epoch: when given, the leaf's lifetime must cover it. */
   readonly now?: bigint;
+  /** The application's credential check (§5.3.1), when the caller wants it applied here. */
+  readonly validateCredential?: CredentialValidator;
+  /** Prefix of error messages; default 'KeyPackage'. */
+  readonly where?: string;
 }
 
 /**
@@ -26,31 +51,28 @@ export interface KeyPackageValidationOptions {
  */
 export function validateKeyPackage(suite: CipherSuite, kp: KeyPackage, opts: KeyPackageValidationOptions = {}): void {
   const version = opts.version ?? PROTOCOL_VERSION_MLS10;
+  const where = opts.where ?? 'KeyPackage';
   const fail = (reason: string): never => {
-    throw new ValidationError(`KeyPackage: ${reason}`);
+    throw new ValidationError(`${where}: ${reason}`);
   };
   if (kp.version !== version) fail(`version ${kp.version} differs from the group's ${version}`);
   if (kp.cipherSuite !== suite.id) fail(`cipher suite ${kp.cipherSuite} differs from the group's ${suite.id}`);
   const leaf = kp.leafNode;
-  if (leaf.leafNodeSource !== LeafNodeSource.keyPackage) fail(`leaf_node.leaf_node_source is ${leaf.leafNodeSource}, not key_package`);
-  if (!verifyLeafNode(suite, leaf)) fail('leaf_node.signature does not verify');
+  validateLeafNode(
+    suite,
+    leaf,
+    {
+      expectedSource: LeafNodeSource.keyPackage,
+      ...(opts.now !== undefined ? { now: opts.now } : {}),
+      ...(opts.validateCredential !== undefined ? { validateCredential: opts.validateCredential } : {}),
+    },
+    `${where}: leaf_node`,
+  );
+  const caps = leaf.capabilities;
+  if (!caps.versions.includes(kp.version)) fail(`leaf_node.capabilities.versions lacks the KeyPackage's own version ${kp.version}`);
+  if (!caps.cipherSuites.includes(kp.cipherSuite)) fail(`leaf_node.capabilities.cipher_suites lacks the KeyPackage's own suite ${kp.cipherSuite}`);
   if (!verifyKeyPackageSignature(suite, kp)) fail('signature does not verify');
   if (equalBytes(kp.initKey, leaf.encryptionKey)) fail('init_key equals leaf_node.encryption_key');
-  if (opts.now !== undefined && leaf.leafNodeSource === LeafNodeSource.keyPackage && !lifetimeCovers(leaf.lifetime, opts.now)) {
-    fail(`leaf_node.lifetime [${leaf.lifetime.notBefore}, ${leaf.lifetime.notAfter}] does not cover ${opts.now}`);
-  }
-  const caps = leaf.capabilities;
-  if (!caps.versions.includes(kp.version)) fail(`leaf_node.capabilities.versions lacks ${kp.version}`);
-  if (!caps.cipherSuites.includes(kp.cipherSuite)) fail(`leaf_node.capabilities.cipher_suites lacks ${kp.cipherSuite}`);
-  if (!caps.credentials.includes(leaf.credential.credentialType)) {
-    fail(`leaf_node.capabilities.credentials lacks its own credential type ${leaf.credential.credentialType}`);
-  }
-  // §10, §7.2: every non-default extension used must be advertised.
-  for (const [where, list] of [['extensions', kp.extensions], ['leaf_node.extensions', leaf.extensions]] as const) {
-    for (const x of list) {
-      if (!DEFAULT_EXTENSION_TYPES.has(x.extensionType) && !caps.extensions.includes(x.extensionType)) {
-        fail(`${where} has extension type ${x.extensionType}, not listed in leaf_node.capabilities.extensions`);
-      }
-    }
-  }
+  checkHpkePublicKey(suite, kp.initKey, `${where}: init_key`);
+  checkHpkePublicKey(suite, leaf.encryptionKey, `${where}: leaf_node.encryption_key`);
 }

@@ -80,13 +80,13 @@ void test('validation checks version, suite, leaf source, leaf signature, init k
     groupId: fromHex('01'),
     leafIndex: leafIndex(0),
   });
-  expectInvalid(resign({ ...kp, leafNode: updateLeaf }), 'leaf_node.leaf_node_source is 2, not key_package');
+  expectInvalid(resign({ ...kp, leafNode: updateLeaf }), 'KeyPackage: leaf_node: leaf_node_source is update, expected key_package');
   // A broken leaf signature under a valid KeyPackage signature.
   const leafSig = kp.leafNode.signature.slice();
   leafSig[5]! ^= 0x40;
-  expectInvalid(resign({ ...kp, leafNode: { ...kp.leafNode, signature: leafSig } }), 'leaf_node.signature does not verify');
-  // A non-default extension that the capabilities do not list.
-  expectInvalid(resign({ ...kp, extensions: [{ extensionType: 0xff01, extensionData: fromHex('') }] }), 'extensions has extension type 65281');
+  expectInvalid(resign({ ...kp, leafNode: { ...kp.leafNode, signature: leafSig } }), 'KeyPackage: leaf_node: signature does not verify');
+  // RFC 9420 §10, §13.4: an unknown KeyPackage extension is ignored, even when the capabilities do not list it.
+  validateKeyPackage(suite, resign({ ...kp, extensions: [{ extensionType: 0xff01, extensionData: fromHex('') }] }));
   validateKeyPackage(suite, resign({ ...kp, extensions: [{ extensionType: 1, extensionData: fromHex('00') }] }));
 });
 
@@ -99,8 +99,8 @@ void test('validation checks the lifetime when given a time', () => {
   });
   validateKeyPackage(suite, keyPackage, { now: 150n });
   validateKeyPackage(suite, keyPackage);
-  expectInvalid(keyPackage, 'leaf_node.lifetime [100, 200] does not cover 201', { now: 201n });
-  expectInvalid(keyPackage, 'does not cover 99', { now: 99n });
+  expectInvalid(keyPackage, 'KeyPackage: leaf_node: lifetime [100, 200] does not cover the current time 201', { now: 201n });
+  expectInvalid(keyPackage, 'does not cover the current time 99', { now: 99n });
 });
 
 void test('bad KeyPackage bytes are DecodeErrors naming the field', () => {
@@ -140,4 +140,54 @@ void test('a last-resort KeyPackage lists the extension in its capabilities and 
   assert.deepEqual(keyPackage.leafNode.capabilities.extensions, [ExtensionType.last_resort]);
   validateKeyPackage(suite, keyPackage);
   assertStrict(roundTrip(keyPackage, encodeKeyPackage, decodeKeyPackage, 'KeyPackage'), decodeKeyPackage, 'KeyPackage');
+});
+
+// RFC 9420 §10, §10.1, §13.4, §13.5: the one KeyPackage validation (also used by the group layer for Adds).
+const GREASE = [0x0a0a, 0x1a1a, 0x2a2a, 0x3a3a, 0x4a4a, 0x5a5a, 0x6a6a, 0x7a7a, 0x8a8a, 0x9a9a, 0xaaaa, 0xbaba, 0xcaca, 0xdada, 0xeaea];
+
+function greased(opts: { listKpExtension?: boolean; listLeafExtension?: boolean; ownSuite?: boolean; ownVersion?: boolean } = {}): KeyPackage {
+  const sig = suite.signature.generateKeyPair();
+  const credential = basicCredential(utf8('grease'));
+  return createKeyPackage(suite, {
+    credential,
+    signaturePrivateKey: sig.privateKey,
+    lifetime: { notBefore: 0n, notAfter: 1n << 40n },
+    capabilities: {
+      versions: [...(opts.ownVersion === false ? [] : [1]), GREASE[0]!],
+      cipherSuites: [GREASE[1]!, ...(opts.ownSuite === false ? [] : [suite.id]), GREASE[2]!],
+      extensions: [...(opts.listLeafExtension === false ? [] : [GREASE[3]!]), ...(opts.listKpExtension === true ? [GREASE[4]!] : []), GREASE[5]!],
+      proposals: [GREASE[6]!],
+      credentials: [GREASE[7]!, credential.credentialType],
+    },
+    extensions: [{ extensionType: GREASE[4]!, extensionData: utf8('any contents at all') }],
+    leafExtensions: [{ extensionType: GREASE[3]!, extensionData: new Uint8Array(0) }],
+  }).keyPackage;
+}
+
+void test('GREASE: unknown values in capabilities, a listed GREASE leaf extension and an unlisted GREASE KeyPackage extension are accepted', () => {
+  validateKeyPackage(suite, greased());
+  validateKeyPackage(suite, greased({ listKpExtension: true }));
+});
+
+void test('a non-default leaf_node extension must be listed in the capabilities (§7.3), a KeyPackage extension need not be (§10.1)', () => {
+  expectInvalid(greased({ listLeafExtension: false }), 'KeyPackage: leaf_node: extension 14906 is not listed in its capabilities');
+});
+
+void test('capabilities must list the KeyPackage\'s own version and cipher suite (§7.2: every supported value is listed)', () => {
+  expectInvalid(greased({ ownSuite: false }), 'leaf_node.capabilities.cipher_suites lacks the KeyPackage\'s own suite 1');
+  expectInvalid(greased({ ownVersion: false }), 'leaf_node.capabilities.versions lacks the KeyPackage\'s own version 1');
+});
+
+void test('init_key and leaf_node.encryption_key must be usable HPKE keys of the suite', () => {
+  const kp = alice.keyPackage;
+  const zero = new Uint8Array(32); // the X25519 all-zero point: the DH output would be zero
+  expectInvalid(signKeyPackage(suite, alice.signaturePrivateKey, { ...kp, initKey: zero }), 'KeyPackage: init_key: not a valid');
+  expectInvalid(signKeyPackage(suite, alice.signaturePrivateKey, { ...kp, initKey: zero.subarray(0, 31) }), 'KeyPackage: init_key: HPKE public key of 31 bytes');
+});
+
+void test('the error prefix names the caller\'s context', () => {
+  assert.throws(
+    () => validateKeyPackage(suite, greased({ ownSuite: false }), { where: 'Commit.proposals[0] (Add): KeyPackage' }),
+    (e: unknown) => e instanceof ValidationError && e.message.startsWith('Commit.proposals[0] (Add): KeyPackage: leaf_node.capabilities.cipher_suites lacks'),
+  );
 });

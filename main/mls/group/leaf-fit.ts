@@ -1,0 +1,69 @@
+// RFC 9420 §7.3, §12.1.2, §12.4.2: the checks that a leaf arriving in an Update
+// proposal or in a commit's UpdatePath fits the group's tree. The tree layer
+// (treekem.ts applyUpdatePath, leaf-validation.ts) checks the leaf on its own
+// and its signature key against the other members; these need the whole tree:
+// - credential types: the leaf's type is supported by every other member, and
+//   the leaf supports every type the other members use (§7.3);
+// - HPKE keys: the new leaf's and the UpdatePath nodes' keys are pairwise
+//   distinct and appear in no node of the tree they join (§7.3 "encryption_key
+//   ... unique", §12.4.2 "none of the public keys in the UpdatePath appear in
+//   any node of the new ratchet tree").
+// Update proposals committed together are checked by proposal-apply.ts
+// (checkChangedLeaves), which covers the same rules for several leaves at once.
+
+import { ValidationError } from '../errors.js';
+import type { LeafNode } from '../tree/leaf-node.js';
+import type { LeafIndex } from '../tree/math.js';
+import { NodeType } from '../tree/node.js';
+import type { RatchetTree } from '../tree/ratchet-tree.js';
+import type { UpdatePath } from '../tree/update-path.js';
+import { equalBytes } from '../util/bytes.js';
+
+/** §7.3: throws unless `leaf` (to sit at `self`, or a new leaf) and every other member support each other's credential type. */
+export function checkCredentialFit(tree: RatchetTree, self: LeafIndex | undefined, leaf: LeafNode, where: string): void {
+  const type = leaf.credential.credentialType;
+  for (const l of tree.memberLeaves()) {
+    if (l === self) continue;
+    const other = tree.leaf(l)!;
+    if (!other.capabilities.credentials.includes(type)) throw new ValidationError(`${where}: credential type ${type} is not supported by leaf ${l}`);
+    const t = other.credential.credentialType;
+    if (!leaf.capabilities.credentials.includes(t)) throw new ValidationError(`${where}: does not support credential type ${t} of leaf ${l}`);
+  }
+}
+
+/** §7.3: throws unless `key` is no other member's signature key. */
+export function checkSignatureKeyFree(tree: RatchetTree, self: LeafIndex | undefined, key: Uint8Array, where: string): void {
+  for (const l of tree.memberLeaves()) {
+    if (l !== self && equalBytes(tree.leaf(l)!.signatureKey, key)) throw new ValidationError(`${where}: signature key duplicates that of leaf ${l}`);
+  }
+}
+
+/** §7.3, §12.4.2: throws unless the `keys` are pairwise distinct and none appears in any node of `tree`. */
+export function checkEncryptionKeysFresh(tree: RatchetTree, keys: readonly { readonly key: Uint8Array; readonly what: string }[], where: string): void {
+  for (let i = 0; i < keys.length; i++) {
+    for (let j = 0; j < i; j++) {
+      if (equalBytes(keys[i]!.key, keys[j]!.key)) throw new ValidationError(`${where}: ${keys[i]!.what} has the same encryption key as ${keys[j]!.what}`);
+    }
+  }
+  if (keys.length === 0) return;
+  for (const [x, n] of tree.entries()) {
+    const k = n.nodeType === NodeType.leaf ? n.leaf.encryptionKey : n.parent.encryptionKey;
+    const hit = keys.find((e) => equalBytes(e.key, k));
+    if (hit !== undefined) throw new ValidationError(`${where}: ${hit.what} has an encryption key already used at node ${x}`);
+  }
+}
+
+/**
+ * §12.4.2: an UpdatePath against `tree`, the tree after the commit's proposals
+ * (without the committer's new leaf). `committer` is undefined for an external
+ * commit, whose leaf is new.
+ */
+export function checkUpdatePathFits(tree: RatchetTree, committer: LeafIndex | undefined, path: UpdatePath): void {
+  const leaf = path.leafNode;
+  checkCredentialFit(tree, committer, leaf, 'UpdatePath leaf_node');
+  checkEncryptionKeysFresh(
+    tree,
+    [{ key: leaf.encryptionKey, what: 'the leaf' }, ...path.nodes.map((n, i) => ({ key: n.encryptionKey, what: `node ${i}` }))],
+    'UpdatePath',
+  );
+}
