@@ -21,7 +21,7 @@ import { nextEpochState } from './epoch.js';
 import { checkResyncRemoves } from './external-commit-check.js';
 import { checkUpdatePathFits } from './leaf-fit.js';
 import { externalInitSecret } from './external-init.js';
-import { checkHpkePublicKey } from './hpke-key-check.js';
+import { checkHpkePublicKey } from '../crypto/hpke-key-check.js';
 import type { GroupContext } from './group-context.js';
 import { applyProposals } from './proposal-apply.js';
 import { resolveProposals } from './proposal-list.js';

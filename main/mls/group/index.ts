@@ -70,7 +70,7 @@ export { processCommit, type ProcessCommitOptions, type ProcessedCommit, type Co
 export { applyProposals, leafSupportsGroup, type AppliedProposals } from './proposal-apply.js';
 export { validateProposalList, pathRequired, checkProposalSender } from './proposal-validation.js';
 export { validateReceivedProposal } from './proposal-receipt.js';
-export { checkHpkePublicKey, checkHpkeKeyLength } from './hpke-key-check.js';
+export { checkHpkePublicKey, checkHpkeKeyLength } from '../crypto/hpke-key-check.js';
 export { checkCredentialFit, checkEncryptionKeysFresh, checkSignatureKeyFree, checkUpdatePathFits } from './leaf-fit.js';
 export { checkResyncRemoves, isExternalCommitMessage } from './external-commit-check.js';
 export { checkTreeSize, DEFAULT_MAX_TREE_LEAVES } from './tree-size.js';

@@ -20,7 +20,7 @@ import type { LeafIndex } from '../tree/math.js';
 import type { RatchetTree } from '../tree/ratchet-tree.js';
 import { removeLeaf, updateLeaf } from '../tree/tree-changes.js';
 import { addLeaves } from './add-leaves.js';
-import { checkHpkePublicKey } from './hpke-key-check.js';
+import { checkHpkePublicKey } from '../crypto/hpke-key-check.js';
 import { equalBytes, toHex } from '../util/bytes.js';
 import type { GroupContext } from './group-context.js';
 import type { ResolvedProposal } from './proposal-list.js';

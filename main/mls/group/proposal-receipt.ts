@@ -16,7 +16,7 @@ import { LeafNodeSource } from '../tree/leaf-node.js';
 import { requiredCapabilitiesOf, validateLeafNode, type CredentialValidator } from '../tree/leaf-validation.js';
 import type { NodeIndex } from '../tree/math.js';
 import { equalBytes } from '../util/bytes.js';
-import { checkHpkePublicKey } from './hpke-key-check.js';
+import { checkHpkePublicKey } from '../crypto/hpke-key-check.js';
 import { checkCredentialFit, checkEncryptionKeysFresh, checkSignatureKeyFree } from './leaf-fit.js';
 import type { GroupState } from './state.js';
 

@@ -32,7 +32,7 @@ import { validateRatchetTree } from '../tree/tree-validation.js';
 import { privateKeysFromPathSecret } from '../tree/treekem.js';
 import { equalBytes } from '../util/bytes.js';
 import { freshEpochState } from './epoch.js';
-import { checkHpkeKeyLength, checkHpkePublicKey } from './hpke-key-check.js';
+import { checkHpkeKeyLength, checkHpkePublicKey } from '../crypto/hpke-key-check.js';
 import { pskSecretFor, type PskLookup } from './psk-lookup.js';
 import { checkConfig, DEFAULT_GROUP_CONFIG, type GroupConfig, type GroupState } from './state.js';
 import { checkTreeSize } from './tree-size.js';

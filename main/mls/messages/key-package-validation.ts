@@ -20,12 +20,12 @@
 //   contradicts itself and would defeat the §11 downgrade check.
 // - init_key and leaf_node.encryption_key must be usable HPKE keys of the suite
 //   (§10: "MUST be a public key for the asymmetric encryption scheme"): one KEM
-//   operation each, see group/hpke-key-check.ts.
+//   operation each, see crypto/hpke-key-check.ts.
 
 import type { CipherSuite } from '../crypto/provider.js';
 import { ValidationError } from '../errors.js';
 import { PROTOCOL_VERSION_MLS10 } from '../group/group-context.js';
-import { checkHpkePublicKey } from '../group/hpke-key-check.js';
+import { checkHpkePublicKey } from '../crypto/hpke-key-check.js';
 import { LeafNodeSource } from '../tree/leaf-node.js';
 import { validateLeafNode, type CredentialValidator } from '../tree/leaf-validation.js';
 import { equalBytes } from '../util/bytes.js';

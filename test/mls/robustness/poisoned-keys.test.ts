@@ -6,7 +6,7 @@
 // can no longer commit. It must be refused when it arrives (RFC 9420 §7.3 / §10.1
 // validation; RFC 9180 §7.1.4 public key validation), with a typed error.
 // Found by this suite (accepted everywhere, the group then wedged on CryptoError
-// from hpke seal) and fixed in the session by main/mls/group/hpke-key-check.ts:
+// from hpke seal) and fixed in the session by main/mls/crypto/hpke-key-check.ts:
 // these are now regression tests.
 
 import assert from 'node:assert/strict';

@@ -4,7 +4,7 @@
 // group, so it is refused on arrival. The provider has no separate validation
 // call, so a trial encryption to the key is the check (one KEM operation).
 
-import type { CipherSuite } from '../crypto/provider.js';
+import type { CipherSuite } from './provider.js';
 import { CryptoError, ValidationError } from '../errors.js';
 
 const EMPTY = new Uint8Array(0);
