@@ -6,7 +6,7 @@ import { CryptoError } from '../errors.js';
 import { concat, toHex, utf8 } from '../util/bytes.js';
 import { Lru } from './lru.js';
 import type { DhGroup } from './primitives.js';
-import type { Aead, Hpke, HpkeCiphertext, HpkeKeyPair, Kdf } from './provider.js';
+import type { Aead, Hpke, HpkeCiphertext, HpkeKeyPair, HpkeRecipient, Kdf } from './provider.js';
 import { isValidScalar, type KemParams } from './suites.js';
 
 const HPKE_V1 = utf8('HPKE-v1');
@@ -71,9 +71,13 @@ export function makeHpke(p: HpkeParts): Hpke {
     return kemLabeled.expand(prk, 'shared_secret', kemContext, kem.secretSize);
   }
 
-  /** RFC 9180 §5.1 KeySchedule for mode_base: returns the AEAD key and base nonce. */
-  function keySchedule(shared: Uint8Array, info: Uint8Array): { key: Uint8Array; nonce: Uint8Array } {
-    const { secret, context } = scheduleSecret(shared, info);
+  // psk_id_hash is the same for every mode_base context (no PSK).
+  const pskIdHash = labeled.extract(EMPTY, 'psk_id_hash', EMPTY);
+  const infoHashOf = (info: Uint8Array): Uint8Array => labeled.extract(EMPTY, 'info_hash', info);
+
+  /** RFC 9180 §5.1 KeySchedule for mode_base, given info_hash: returns the AEAD key and base nonce. */
+  function keySchedule(shared: Uint8Array, infoHash: Uint8Array): { key: Uint8Array; nonce: Uint8Array } {
+    const { secret, context } = scheduleSecret(shared, infoHash);
     return {
       key: labeled.expand(secret, 'key', context, aead.keySize),
       nonce: labeled.expand(secret, 'base_nonce', context, aead.nonceSize),
@@ -81,11 +85,20 @@ export function makeHpke(p: HpkeParts): Hpke {
   }
 
   /** RFC 9180 §5.1: the key schedule's secret and key_schedule_context (mode_base, no PSK). */
-  function scheduleSecret(shared: Uint8Array, info: Uint8Array): { secret: Uint8Array; context: Uint8Array } {
-    const pskIdHash = labeled.extract(EMPTY, 'psk_id_hash', EMPTY);
-    const infoHash = labeled.extract(EMPTY, 'info_hash', info);
+  function scheduleSecret(shared: Uint8Array, infoHash: Uint8Array): { secret: Uint8Array; context: Uint8Array } {
     const context = concat(Uint8Array.of(MODE_BASE), pskIdHash, infoHash);
     return { secret: labeled.extract(shared, 'secret', EMPTY), context };
+  }
+
+  /** RFC 9180 §5.1.1 SetupBaseS + Seal, given info_hash. */
+  function sealHashed(publicKey: Uint8Array, infoHash: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): HpkeCiphertext {
+    if (publicKey.length !== kem.publicKeySize) {
+      throw new CryptoError(`${kem.kem} seal: public key is ${publicKey.length} bytes, expected ${kem.publicKeySize}`);
+    }
+    const { enc, dh } = group.ephemeral(publicKey);
+    const shared = sharedSecret(dh, concat(enc, publicKey));
+    const { key, nonce } = keySchedule(shared, infoHash);
+    return { kemOutput: enc, ciphertext: aead.seal(key, nonce, aad, plaintext) };
   }
 
   /** RFC 9180 §5.1, §5.3: exporter_secret, then Context.Export(exporter_context, L). */
@@ -93,7 +106,7 @@ export function makeHpke(p: HpkeParts): Hpke {
     if (!Number.isInteger(length) || length < 0 || length > 255 * p.kdf.size) {
       throw new CryptoError(`HPKE export: length ${length} is outside 0..${255 * p.kdf.size}`);
     }
-    const { secret, context } = scheduleSecret(shared, info);
+    const { secret, context } = scheduleSecret(shared, infoHashOf(info));
     const exporterSecret = labeled.expand(secret, 'exp', context, p.kdf.size);
     return labeled.expand(exporterSecret, 'sec', exporterContext, length);
   }
@@ -126,13 +139,12 @@ export function makeHpke(p: HpkeParts): Hpke {
     publicKeyFromPrivate,
 
     seal(publicKey: Uint8Array, info: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): HpkeCiphertext {
-      if (publicKey.length !== kem.publicKeySize) {
-        throw new CryptoError(`${kem.kem} seal: public key is ${publicKey.length} bytes, expected ${kem.publicKeySize}`);
-      }
-      const { enc, dh } = group.ephemeral(publicKey);
-      const shared = sharedSecret(dh, concat(enc, publicKey));
-      const { key, nonce } = keySchedule(shared, info);
-      return { kemOutput: enc, ciphertext: aead.seal(key, nonce, aad, plaintext) };
+      return sealHashed(publicKey, infoHashOf(info), aad, plaintext);
+    },
+
+    sealMany(recipients: readonly HpkeRecipient[], info: Uint8Array, aad: Uint8Array): HpkeCiphertext[] {
+      const infoHash = infoHashOf(info);
+      return recipients.map((r) => sealHashed(r.publicKey, infoHash, aad, r.plaintext));
     },
 
     sendExport(publicKey: Uint8Array, info: Uint8Array, exporterContext: Uint8Array, length: number): { enc: Uint8Array; secret: Uint8Array } {
@@ -160,7 +172,7 @@ export function makeHpke(p: HpkeParts): Hpke {
       const pkR = publicKeyFromPrivate(privateKey);
       const dh = group.dh(privateKey, kemOutput);
       const shared = sharedSecret(dh, concat(kemOutput, pkR));
-      const { key, nonce } = keySchedule(shared, info);
+      const { key, nonce } = keySchedule(shared, infoHashOf(info));
       try {
         return aead.open(key, nonce, aad, ciphertext);
       } catch (e) {

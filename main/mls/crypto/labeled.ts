@@ -3,12 +3,21 @@
 
 import { Encoder } from '../codec/encoder.js';
 import { utf8 } from '../util/bytes.js';
-import type { CipherSuite, HpkeCiphertext } from './provider.js';
+import type { CipherSuite, HpkeCiphertext, HpkeRecipient } from './provider.js';
 
 const MLS_PREFIX = 'MLS 1.0 ';
 
+// Labels are a small fixed set of constants; encoding each once keeps UTF-8 work off the per-message path.
+const labelBytes = new Map<string, Uint8Array>();
+
+/** The encoded "MLS 1.0 " + label (shared: callers only read it). */
 function mlsLabel(label: string): Uint8Array {
-  return utf8(MLS_PREFIX + label);
+  let b = labelBytes.get(label);
+  if (b === undefined) {
+    b = utf8(MLS_PREFIX + label);
+    if (labelBytes.size < 256) labelBytes.set(label, b);
+  }
+  return b;
 }
 
 /** RFC 9420 §8: KDFLabel { uint16 length; opaque label<V>; opaque context<V>; } */
@@ -71,6 +80,15 @@ export function encryptWithLabel(
   plaintext: Uint8Array,
 ): HpkeCiphertext {
   return suite.hpke.seal(publicKey, encryptContext(label, context), new Uint8Array(0), plaintext);
+}
+
+/**
+ * encryptWithLabel of one plaintext per recipient under the same label and
+ * context, encoding and hashing the context once (it is the whole encrypted
+ * GroupInfo for a Welcome's GroupSecrets, RFC 9420 §12.4.3.1).
+ */
+export function encryptWithLabelMany(suite: CipherSuite, recipients: readonly HpkeRecipient[], label: string, context: Uint8Array): HpkeCiphertext[] {
+  return suite.hpke.sealMany(recipients, encryptContext(label, context), new Uint8Array(0));
 }
 
 /** Throws CryptoError when the ciphertext does not open. */

@@ -68,7 +68,19 @@ export interface Signature {
   generateKeyPair(): SignatureKeyPair;
   publicKeyFromPrivate(privateKey: Uint8Array): Uint8Array;
   sign(privateKey: Uint8Array, message: Uint8Array): Uint8Array;
-  /** False for a bad, malformed or non-canonical signature or public key; never throws on bad input. */
+  /**
+   * False for a wrong, malformed or wrongly sized signature or public key; never
+   * throws on bad input. EdDSA also refuses non-canonical encodings (S >= L, a
+   * point with y >= p) and small-order public keys, identically in both providers
+   * (eddsa-checks.ts). ECDSA
+   * does not: (r, s) and (r, n - s) both verify, since signers such as OpenSSL
+   * produce high-S and interop needs them. So ECDSA signatures are malleable, and
+   * so is any hash over signed bytes: a delivery service that flips S of an
+   * external sender's proposal (no membership tag protects it) makes receivers
+   * compute different ProposalRefs, and a commit referencing it fails for those
+   * given the other form. (A member's PublicMessage is covered by its membership
+   * tag, a PrivateMessage by its AEAD, a commit's signature by the confirmation tag.)
+   */
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
 }
 
@@ -82,6 +94,12 @@ export interface HpkeCiphertext {
   readonly ciphertext: Uint8Array;
 }
 
+/** One recipient of Hpke.sealMany. */
+export interface HpkeRecipient {
+  readonly publicKey: Uint8Array;
+  readonly plaintext: Uint8Array;
+}
+
 /** HPKE base mode (RFC 9180) with the suite's KEM, KDF and AEAD. */
 export interface Hpke {
   readonly kem: KemName;
@@ -93,6 +111,12 @@ export interface Hpke {
   deriveKeyPair(ikm: Uint8Array): HpkeKeyPair;
   publicKeyFromPrivate(privateKey: Uint8Array): Uint8Array;
   seal(publicKey: Uint8Array, info: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): HpkeCiphertext;
+  /**
+   * `seal` to each recipient under one info and aad: the same results, but info
+   * (a Welcome's whole encrypted GroupInfo, megabytes in a large group) is hashed
+   * once instead of once per recipient.
+   */
+  sealMany(recipients: readonly HpkeRecipient[], info: Uint8Array, aad: Uint8Array): HpkeCiphertext[];
   /** Throws CryptoError when the KEM output is invalid or the ciphertext does not open. */
   open(privateKey: Uint8Array, kemOutput: Uint8Array, info: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array;
   /**

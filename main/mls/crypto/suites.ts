@@ -3,6 +3,7 @@
 // that HPKE mixes into its suite_id. Pure data; providers build on it.
 
 import type { AeadName, CipherSuiteId, HashName, KemName, SignatureName } from './provider.js';
+import { ArgumentError } from '../errors.js';
 
 export interface SuiteParams {
   readonly id: CipherSuiteId;
@@ -65,6 +66,20 @@ export function os2ip(b: Uint8Array): bigint {
   let n = 0n;
   for (const x of b) n = (n << 8n) | BigInt(x);
   return n;
+}
+
+/**
+ * A uniformly random private scalar in [1, n-1] for a NIST curve, by rejection
+ * sampling (the top byte masked to the order's bit length, so P-521 rarely retries).
+ */
+export function randomScalar(kem: KemParams, random: (n: number) => Uint8Array): Uint8Array {
+  if (kem.order === undefined) throw new ArgumentError('randomScalar: not a prime-order curve');
+  const topBits = kem.order.toString(2).length - 8 * (kem.privateKeySize - 1);
+  for (;;) {
+    const sk = random(kem.privateKeySize);
+    sk[0] = sk[0]! & ((1 << topBits) - 1);
+    if (isValidScalar(kem, sk)) return sk;
+  }
 }
 
 /** True when a NIST-curve private key is a scalar in [1, n-1] of exactly the curve's byte length. */

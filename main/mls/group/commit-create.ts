@@ -16,7 +16,7 @@ import { keyPackageRef } from '../messages/key-package.js';
 import { ProposalOrRefType, type ProposalOrRef } from '../messages/proposal-or-ref.js';
 import { ProposalType, type Proposal } from '../messages/proposal.js';
 import type { EncryptedGroupSecrets } from '../messages/encrypted-group-secrets.js';
-import { encryptGroupInfo, encryptGroupSecrets } from '../messages/welcome-crypto.js';
+import { encryptGroupInfo, encryptGroupSecretsMany } from '../messages/welcome-crypto.js';
 import { deriveEpochSecrets } from '../schedule/key-schedule.js';
 import type { ResumptionPSKUsage } from '../schedule/psk.js';
 import type { LeafNode } from '../tree/leaf-node.js';
@@ -108,7 +108,8 @@ function defaultReferences(state: GroupState): PendingProposal[] {
 /**
  * RFC 9420 §12.4: the committer SHOULD include the valid proposals it received.
  * Keeps, in order, each candidate that is valid alone and together with those
- * kept so far (and the inline proposals), and whose PSK is available.
+ * kept so far (and the inline proposals), whose PSK is available, and whose
+ * application to the tree passes the group checks.
  */
 function committable(suite: CipherSuite, state: GroupState, candidates: readonly PendingProposal[], inline: readonly ResolvedProposal[], opts: CreateCommitOptions): PendingProposal[] {
   const ctx = { suite, tree: state.tree, groupContext: state.groupContext, committer: memberSender(state.ownLeaf), allowedResumptionUsages: opts.allowedResumptionUsages, now: opts.now };
@@ -117,8 +118,11 @@ function committable(suite: CipherSuite, state: GroupState, candidates: readonly
   for (const p of candidates) {
     try {
       validateProposalList(ctx, [asResolved(p)]);
-      validateProposalList({ ...ctx, keyPackagesChecked: true }, [...kept.map(asResolved), asResolved(p), ...inline]);
+      const trial = [...kept.map(asResolved), asResolved(p), ...inline];
+      validateProposalList({ ...ctx, keyPackagesChecked: true }, trial);
       if (p.proposal.proposalType === ProposalType.psk) findPsk(p.proposal.psk.psk, state, opts.psks);
+      // The group-dependent rules too (required capabilities after a GroupContextExtensions, unique keys).
+      applyProposals(suite, state.tree, state.groupContext, trial, { now: opts.now, validateCredential: opts.validateCredential });
       kept.push(p);
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
@@ -227,14 +231,17 @@ export function createCommit(state: GroupState, opts: CreateCommitOptions = {}):
   let welcome: Uint8Array | undefined;
   if (applied.added.length > 0) {
     const encryptedGroupInfo = encryptGroupInfo(suite, secrets.welcomeSecret, groupInfo);
-    const entries: EncryptedGroupSecrets[] = applied.added.map((a) => {
+    const recipients = applied.added.map((a) => {
       if (a.proposal.proposal.proposalType !== ProposalType.add) throw new ArgumentError('internal: added leaf without an Add');
       const kp = a.proposal.proposal.add.keyPackage;
       const anc = commonAncestor((2 * state.ownLeaf) as NodeIndex, (2 * a.index) as NodeIndex);
       const ps = pathSecrets.find((x) => x.node === anc);
       const groupSecrets = { joinerSecret: secrets.joinerSecret, ...(ps !== undefined ? { pathSecret: { pathSecret: ps.pathSecret } } : {}), psks: applied.psks };
-      return { newMember: keyPackageRef(suite, kp), encryptedGroupSecrets: encryptGroupSecrets(suite, kp.initKey, encryptedGroupInfo, groupSecrets) };
+      return { kp, initKey: kp.initKey, secrets: groupSecrets };
     });
+    // One pass over encrypted_group_info for all new members (it is the HPKE info of each, and can be megabytes).
+    const sealed = encryptGroupSecretsMany(suite, recipients, encryptedGroupInfo);
+    const entries: EncryptedGroupSecrets[] = recipients.map((r, i) => ({ newMember: keyPackageRef(suite, r.kp), encryptedGroupSecrets: sealed[i]! }));
     welcome = mlsMessageBytes({
       version: PROTOCOL_VERSION_MLS10,
       wireFormat: WireFormat.mlsWelcome,

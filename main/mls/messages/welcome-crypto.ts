@@ -5,7 +5,7 @@
 
 import { decode } from '../codec/decoder.js';
 import { encode } from '../codec/encoder.js';
-import { decryptWithLabel, encryptWithLabel } from '../crypto/labeled.js';
+import { decryptWithLabel, encryptWithLabel, encryptWithLabelMany } from '../crypto/labeled.js';
 import type { CipherSuite } from '../crypto/provider.js';
 import { welcomeKeyNonce } from '../schedule/key-schedule.js';
 import type { HPKECiphertext } from '../tree/update-path.js';
@@ -22,6 +22,16 @@ export function encryptGroupSecrets(
 ): HPKECiphertext {
   const ct = encryptWithLabel(suite, initKey, 'Welcome', encryptedGroupInfo, encode(encodeGroupSecrets, secrets));
   return { kemOutput: ct.kemOutput, ciphertext: ct.ciphertext };
+}
+
+/** encryptGroupSecrets for each new member of one Welcome: the same ciphertexts, with encrypted_group_info hashed once. */
+export function encryptGroupSecretsMany(
+  suite: CipherSuite,
+  recipients: readonly { initKey: Uint8Array; secrets: GroupSecrets }[],
+  encryptedGroupInfo: Uint8Array,
+): HPKECiphertext[] {
+  const items = recipients.map((r) => ({ publicKey: r.initKey, plaintext: encode(encodeGroupSecrets, r.secrets) }));
+  return encryptWithLabelMany(suite, items, 'Welcome', encryptedGroupInfo).map((ct) => ({ kemOutput: ct.kemOutput, ciphertext: ct.ciphertext }));
 }
 
 /** Throws CryptoError when the HPKE ciphertext does not open, DecodeError when the plaintext is malformed. */

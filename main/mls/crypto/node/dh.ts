@@ -1,12 +1,12 @@
 // The DHKEM groups from node:crypto: X25519, X448 and ECDH on the NIST curves.
 // diffieHellman yields the x coordinate for EC keys, as RFC 9180 §7.1.1 wants.
 
-import { diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { diffieHellman, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { CryptoError } from '../../errors.js';
 import type { DhGroup } from '../primitives.js';
 import type { KemName } from '../provider.js';
-import { isValidScalar, KEMS } from '../suites.js';
-import { exportPrivate, exportPublic, importPrivate, importPublic, u8, type KeyKind } from './keys.js';
+import { isValidScalar, KEMS, randomScalar } from '../suites.js';
+import { exportPublic, importPrivate, importPublic, u8, type KeyKind } from './keys.js';
 
 const KIND: Readonly<Record<KemName, KeyKind>> = {
   'DHKEM-X25519': 'x25519',
@@ -20,6 +20,13 @@ function allZero(b: Uint8Array): boolean {
   let d = 0;
   for (const x of b) d |= x;
   return d === 0;
+}
+
+/** The little-endian u-coordinate `u` as a public key of `size` bytes. */
+function basePointOf(size: number, u: number): Uint8Array {
+  const b = new Uint8Array(size);
+  b[0] = u;
+  return b;
 }
 
 export function nodeDh(kem: KemName): DhGroup {
@@ -48,16 +55,34 @@ export function nodeDh(kem: KemName): DhGroup {
     return out;
   }
 
+  // X25519/X448: a private key is any string of random bytes, and its public key
+  // is DH with the base point (u = 9, u = 5). This avoids key generation jobs and
+  // key export, both slow in OpenSSL 3, and JWK export, which in Node 20 can
+  // deadlock when a GC during it finalizes a key generation job of the same key.
+  const basePoint = isNist ? undefined : importPublic(kind, basePointOf(params.publicKeySize, kem === 'DHKEM-X25519' ? 9 : 5));
+  const montgomeryPublic = (sk: KeyObject): Uint8Array => u8(diffieHellman({ privateKey: sk, publicKey: basePoint! }));
+
   return {
     kem,
     generateKeyPair() {
-      const k = generate();
-      return { privateKey: exportPrivate(kind, k), publicKey: exportPublic(kind, k) };
+      if (!isNist) {
+        const sk = u8(randomBytes(params.privateKeySize));
+        return { privateKey: sk, publicKey: montgomeryPublic(importSk(sk)) };
+      }
+      // A random scalar rather than a generated KeyObject: exporting a generated EC
+      // private key needs JWK, which can deadlock in Node 20 (see above).
+      const sk = randomScalar(params, (n) => u8(randomBytes(n)));
+      return { privateKey: sk, publicKey: exportPublic(kind, importSk(sk)) };
     },
-    publicKeyFromPrivate: (sk) => exportPublic(kind, importSk(sk)),
+    publicKeyFromPrivate: (sk) => (isNist ? exportPublic(kind, importSk(sk)) : montgomeryPublic(importSk(sk))),
     dh: (sk, pk) => derive(importSk(sk), pk),
     ephemeral(pkR) {
       importPublic(kind, pkR); // validate before spending a key generation
+      if (!isNist) {
+        // Not through importPrivate: a one-time key would only evict long-lived ones from its cache.
+        const skE = importPrivate(kind, u8(randomBytes(params.privateKeySize)), false);
+        return { enc: montgomeryPublic(skE), dh: derive(skE, pkR) };
+      }
       const skE = generate();
       return { enc: exportPublic(kind, skE), dh: derive(skE, pkR) };
     },

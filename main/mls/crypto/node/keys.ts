@@ -1,9 +1,12 @@
-// Raw key bytes <-> node:crypto KeyObjects. Raw keys are wrapped in fixed DER
-// prefixes (SPKI / PKCS#8 for the Edwards and Montgomery curves, SEC1 for NIST
-// private keys). Each imported key is cached (bounded LRU keyed by its bytes)
-// so a group's long-lived keys are parsed once, not on every operation.
+// Raw key bytes <-> node:crypto KeyObjects. Keys go through JWK where it can
+// carry them (OKP keys, NIST public keys): OpenSSL 3 parses and writes DER
+// through its generic decoder framework, 20 to 100 times slower than the raw
+// key calls behind JWK, which made DER the main cost of TreeKEM and Welcome
+// encryption in large groups. NIST private keys stay SEC1 DER (JWK would need
+// the public point). Each imported key is cached (bounded LRU keyed by its
+// bytes) so a group's long-lived keys are parsed once, not on every operation.
 
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { CryptoError } from '../../errors.js';
 import { toHex } from '../../util/bytes.js';
 import { Lru } from '../lru.js';
@@ -14,20 +17,20 @@ interface KindInfo {
   /** Raw public key length (for NIST curves: the uncompressed point). */
   publicSize: number;
   privateSize: number;
-  spkiPrefix: string;
-  /** PKCS#8 prefix (OKP) or SEC1 pieces (EC). */
-  pkcs8Prefix?: string;
+  /** EC curves only: the named-curve OID, for SEC1 private keys. */
   curveOid?: string;
+  /** JWK crv name. */
+  crv: string;
 }
 
 export const KINDS: Readonly<Record<KeyKind, KindInfo>> = {
-  ed25519: { publicSize: 32, privateSize: 32, spkiPrefix: '302a300506032b6570032100', pkcs8Prefix: '302e020100300506032b657004220420' },
-  ed448: { publicSize: 57, privateSize: 57, spkiPrefix: '3043300506032b6571033a00', pkcs8Prefix: '3047020100300506032b6571043b0439' },
-  x25519: { publicSize: 32, privateSize: 32, spkiPrefix: '302a300506032b656e032100', pkcs8Prefix: '302e020100300506032b656e04220420' },
-  x448: { publicSize: 56, privateSize: 56, spkiPrefix: '3042300506032b656f033900', pkcs8Prefix: '3046020100300506032b656f043a0438' },
-  'P-256': { publicSize: 65, privateSize: 32, spkiPrefix: '3059301306072a8648ce3d020106082a8648ce3d030107034200', curveOid: '06082a8648ce3d030107' },
-  'P-384': { publicSize: 97, privateSize: 48, spkiPrefix: '3076301006072a8648ce3d020106052b81040022036200', curveOid: '06052b81040022' },
-  'P-521': { publicSize: 133, privateSize: 66, spkiPrefix: '30819b301006072a8648ce3d020106052b8104002303818600', curveOid: '06052b81040023' },
+  ed25519: { publicSize: 32, privateSize: 32, crv: 'Ed25519' },
+  ed448: { publicSize: 57, privateSize: 57, crv: 'Ed448' },
+  x25519: { publicSize: 32, privateSize: 32, crv: 'X25519' },
+  x448: { publicSize: 56, privateSize: 56, crv: 'X448' },
+  'P-256': { publicSize: 65, privateSize: 32, curveOid: '06082a8648ce3d030107', crv: 'P-256' },
+  'P-384': { publicSize: 97, privateSize: 48, curveOid: '06052b81040022', crv: 'P-384' },
+  'P-521': { publicSize: 133, privateSize: 66, curveOid: '06052b81040023', crv: 'P-521' },
 };
 
 const publicCache = new Lru<KeyObject>(512);
@@ -49,6 +52,17 @@ function sec1(info: KindInfo, sk: Uint8Array): Buffer {
   return der(`30${hexLen(inner)}020101` + `04${hexLen(sk.length)}`, sk, params);
 }
 
+function b64(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('base64url');
+}
+
+/** The JWK of a raw public key: OKP `x`, or the EC point split into `x` and `y`. */
+function publicJwk(info: KindInfo, pk: Uint8Array): JsonWebKey {
+  if (info.curveOid === undefined) return { kty: 'OKP', crv: info.crv, x: b64(pk) };
+  const n = (pk.length - 1) / 2;
+  return { kty: 'EC', crv: info.crv, x: b64(pk.subarray(1, 1 + n)), y: b64(pk.subarray(1 + n)) };
+}
+
 /** Imports a raw public key; throws CryptoError when the bytes are not a valid key of that kind. */
 export function importPublic(kind: KeyKind, pk: Uint8Array): KeyObject {
   const info = KINDS[kind];
@@ -58,7 +72,7 @@ export function importPublic(kind: KeyKind, pk: Uint8Array): KeyObject {
   let k = publicCache.get(id);
   if (k === undefined) {
     try {
-      k = createPublicKey({ key: der(info.spkiPrefix, pk), format: 'der', type: 'spki' });
+      k = createPublicKey({ key: publicJwk(info, pk), format: 'jwk' });
     } catch {
       throw new CryptoError(`${kind}: public key is not a valid point`);
     }
@@ -67,22 +81,23 @@ export function importPublic(kind: KeyKind, pk: Uint8Array): KeyObject {
   return k;
 }
 
-/** Imports a raw private key (range of NIST scalars is the caller's check). */
-export function importPrivate(kind: KeyKind, sk: Uint8Array): KeyObject {
+/** Imports a raw private key (range of NIST scalars is the caller's check); `cache` false for one-time keys. */
+export function importPrivate(kind: KeyKind, sk: Uint8Array, cache = true): KeyObject {
   const info = KINDS[kind];
   if (sk.length !== info.privateSize) throw new CryptoError(`${kind}: private key is ${sk.length} bytes, expected ${info.privateSize}`);
   const id = kind + toHex(sk);
   let k = privateCache.get(id);
   if (k === undefined) {
     try {
+      // Node builds an OKP private key from `d` alone; `x` must be a string but is not read.
       k =
-        info.pkcs8Prefix !== undefined
-          ? createPrivateKey({ key: der(info.pkcs8Prefix, sk), format: 'der', type: 'pkcs8' })
+        info.curveOid === undefined
+          ? createPrivateKey({ key: { kty: 'OKP', crv: info.crv, d: b64(sk), x: '' }, format: 'jwk' })
           : createPrivateKey({ key: sec1(info, sk), format: 'der', type: 'sec1' });
     } catch {
       throw new CryptoError(`${kind}: private key is not valid`);
     }
-    privateCache.set(id, k);
+    if (cache) privateCache.set(id, k);
   }
   return k;
 }
@@ -96,22 +111,19 @@ export function u8(b: Buffer): Uint8Array {
 
 /** The raw public key: the tail of the SPKI encoding (the BIT STRING is its last element). */
 export function exportPublic(kind: KeyKind, key: KeyObject): Uint8Array {
+  // DER, not JWK: Node 20's JWK export allocates while holding the key's lock, and deadlocks
+  // when that allocation's GC finalizes a key generation job sharing the lock.
   const spki = key.type === 'private' ? createPublicKey(key).export({ format: 'der', type: 'spki' }) : key.export({ format: 'der', type: 'spki' });
   return u8(spki.subarray(spki.length - KINDS[kind].publicSize));
 }
 
-/** The raw private key: the PKCS#8 tail for the Edwards/Montgomery curves, else JWK `d` left-padded to the curve's length. */
+/** The raw private key of an Edwards/Montgomery curve: the PKCS#8 tail. (NIST keys are made as raw scalars, never exported.) */
 export function exportPrivate(kind: KeyKind, key: KeyObject): Uint8Array {
   const size = KINDS[kind].privateSize;
-  if (KINDS[kind].pkcs8Prefix !== undefined) {
+  if (KINDS[kind].curveOid === undefined) {
     const p8 = key.export({ format: 'der', type: 'pkcs8' });
     // Node writes version-1 PKCS#8 without the public key, so the raw key is the tail.
-    if (p8.length === KINDS[kind].pkcs8Prefix!.length / 2 + size) return u8(p8.subarray(p8.length - size));
+    return u8(p8.subarray(p8.length - size));
   }
-  const d = key.export({ format: 'jwk' }).d;
-  if (d === undefined) throw new CryptoError(`${kind}: key has no private part`);
-  const raw = Buffer.from(d, 'base64url');
-  const out = new Uint8Array(size);
-  out.set(raw.subarray(Math.max(0, raw.length - size)), Math.max(0, size - raw.length));
-  return out;
+  throw new CryptoError(`${kind}: private keys are created as raw scalars and never exported`);
 }

@@ -1,11 +1,11 @@
 // Ed25519, Ed448 and ECDSA from node:crypto, with the same key/signature formats
 // and the same strictness as the noble implementation (RFC 9420 §5.1.2).
 
-import { generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { CryptoError } from '../../errors.js';
 import { ed25519Canonical, ed448Canonical } from '../eddsa-checks.js';
 import type { Signature, SignatureName } from '../provider.js';
-import { isValidScalar, KEMS } from '../suites.js';
+import { isValidScalar, KEMS, randomScalar } from '../suites.js';
 import { exportPrivate, exportPublic, importPrivate, importPublic, u8, type KeyKind } from './keys.js';
 
 function eddsa(name: 'Ed25519' | 'Ed448'): Signature {
@@ -46,8 +46,10 @@ function ecdsa(name: 'ECDSA-P256' | 'ECDSA-P384' | 'ECDSA-P521'): Signature {
   return {
     name,
     generateKeyPair() {
-      const { privateKey } = generateKeyPairSync('ec', { namedCurve: kind });
-      return { privateKey: exportPrivate(kind, privateKey), publicKey: exportPublic(kind, privateKey) };
+      // A random scalar, not generateKeyPairSync: exporting that key's private part
+      // needs JWK, which can deadlock in Node 20 (see keys.ts).
+      const sk = randomScalar(params, (n) => u8(randomBytes(n)));
+      return { privateKey: sk, publicKey: exportPublic(kind, importSk(sk)) };
     },
     publicKeyFromPrivate: (sk) => exportPublic(kind, importSk(sk)),
     sign: (sk, message) => u8(nodeSign(hash, message, { key: importSk(sk), dsaEncoding: 'der' })),
