@@ -13,8 +13,8 @@
 
 import { getProvider } from '../crypto/index.js';
 import { isCipherSuiteId, type CipherSuite, type CryptoProvider } from '../crypto/provider.js';
-import { ArgumentError, CryptoError, ValidationError } from '../errors.js';
-import { ExtensionType, findExtension, type Extension } from '../extensions/extension.js';
+import { ArgumentError, ValidationError } from '../errors.js';
+import type { Extension } from '../extensions/extension.js';
 import { ContentType } from '../framing/content-type.js';
 import { signFramedContent } from '../framing/content-auth.js';
 import type { FramedContent } from '../framing/framed-content.js';
@@ -24,7 +24,8 @@ import { SenderType, type Sender } from '../framing/sender.js';
 import { computeConfirmationTag, confirmedTranscriptHash, interimTranscriptHash } from '../framing/transcript-hash.js';
 import { WireFormat } from '../framing/wire-format.js';
 import { readExternalPub } from '../messages/external-pub.js';
-import { verifyGroupInfoSignature, type GroupInfo } from '../messages/group-info.js';
+import type { GroupInfo } from '../messages/group-info.js';
+import { verifiedGroupInfoTree } from './group-info-tree.js';
 import { ProposalOrRefType } from '../messages/proposal-or-ref.js';
 import { ProposalType, type Proposal } from '../messages/proposal.js';
 import { deriveEpochSecrets } from '../schedule/key-schedule.js';
@@ -35,10 +36,8 @@ import { LeafNodeSource, type LeafNode } from '../tree/leaf-node.js';
 import type { CredentialValidator } from '../tree/leaf-validation.js';
 import type { LeafIndex } from '../tree/math.js';
 import { newTreePrivateKeys } from '../tree/private-keys.js';
-import { ratchetTreeFromBytes } from '../tree/ratchet-tree-codec.js';
 import type { RatchetTree } from '../tree/ratchet-tree.js';
 import { addLeaf } from '../tree/tree-changes.js';
-import { validateRatchetTree } from '../tree/tree-validation.js';
 import { createUpdatePath } from '../tree/treekem.js';
 import { equalBytes, utf8 } from '../util/bytes.js';
 import { freshEpochState } from './epoch.js';
@@ -49,7 +48,6 @@ import type { ResolvedProposal } from './proposal-list.js';
 import { validateProposalList } from './proposal-validation.js';
 import { pskSecretFor, type PskLookup } from './psk-lookup.js';
 import { checkConfig, DEFAULT_GROUP_CONFIG, type GroupConfig, type GroupState } from './state.js';
-import { checkTreeSize } from './tree-size.js';
 
 /** RFC 9420 §8.3: the HPKE exporter context of the external init secret. */
 export const EXTERNAL_INIT_LABEL = 'MLS 1.0 external init secret';
@@ -99,33 +97,7 @@ function groupInfoOf(g: Uint8Array | GroupInfo): GroupInfo {
   return m.groupInfo;
 }
 
-/** RFC 9420 §12.4.3.2: a verified GroupInfo's tree (from ratchet_tree or supplied), checked against its tree hash. */
-export function verifiedGroupInfoTree(
-  suite: CipherSuite,
-  groupInfo: GroupInfo,
-  opts: { ratchetTree?: RatchetTree; now?: bigint; validateCredential?: CredentialValidator; maxTreeLeaves?: number },
-): RatchetTree {
-  const gc = groupInfo.groupContext;
-  const treeExt = findExtension(groupInfo.extensions, ExtensionType.ratchet_tree);
-  let tree: RatchetTree;
-  if (treeExt !== undefined) tree = ratchetTreeFromBytes(treeExt.extensionData);
-  else if (opts.ratchetTree !== undefined) tree = opts.ratchetTree;
-  else throw new ValidationError('GroupInfo has no ratchet_tree extension and no tree was supplied');
-  // Bound the work a forged GroupInfo can cause before anything is verified (hashing, leaf signatures).
-  checkTreeSize(tree, opts.maxTreeLeaves, 'GroupInfo');
-  const signer = groupInfo.signer;
-  const signerLeaf = signer < tree.nLeaves ? tree.leaf(signer as LeafIndex) : undefined;
-  if (signerLeaf === undefined) throw new ValidationError(`GroupInfo.signer ${signer} is not a member of the tree`);
-  if (!verifyGroupInfoSignature(suite, groupInfo, signerLeaf.signatureKey)) throw new CryptoError('GroupInfo.signature does not verify');
-  validateRatchetTree(suite, tree, {
-    groupId: gc.groupId,
-    expectedTreeHash: gc.treeHash,
-    groupExtensions: gc.extensions,
-    ...(opts.now !== undefined ? { now: opts.now } : {}),
-    ...(opts.validateCredential !== undefined ? { validateCredential: opts.validateCredential } : {}),
-  });
-  return tree;
-}
+export { verifiedGroupInfoTree } from './group-info-tree.js';
 
 /** RFC 9420 §8.3, joiner side: kem_output and init_secret = SetupBaseS(external_pub, "").export(label, Nh). */
 export function externalInitSender(suite: CipherSuite, externalPub: Uint8Array): { kemOutput: Uint8Array; initSecret: Uint8Array } {

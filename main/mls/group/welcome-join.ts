@@ -8,11 +8,10 @@ import { encode } from '../codec/encoder.js';
 import { getProvider } from '../crypto/index.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { ArgumentError, CryptoError, ValidationError } from '../errors.js';
-import { ExtensionType, findExtension } from '../extensions/extension.js';
 import { parseMLSMessage } from '../framing/mls-message.js';
 import { interimTranscriptHash, verifyConfirmationTag } from '../framing/transcript-hash.js';
 import { WireFormat } from '../framing/wire-format.js';
-import { verifyGroupInfoSignature, type GroupInfo } from '../messages/group-info.js';
+import type { GroupInfo } from '../messages/group-info.js';
 import type { GroupSecrets } from '../messages/group-secrets.js';
 import { keyPackageRef } from '../messages/key-package.js';
 import type { KeyPackageWithSecrets } from '../messages/key-package-create.js';
@@ -26,16 +25,14 @@ import type { CredentialValidator } from '../tree/leaf-validation.js';
 import type { LeafIndex } from '../tree/math.js';
 import { NodeType } from '../tree/node.js';
 import { newTreePrivateKeys } from '../tree/private-keys.js';
-import { ratchetTreeFromBytes } from '../tree/ratchet-tree-codec.js';
 import type { RatchetTree } from '../tree/ratchet-tree.js';
-import { validateRatchetTree } from '../tree/tree-validation.js';
 import { privateKeysFromPathSecret } from '../tree/treekem.js';
 import { equalBytes } from '../util/bytes.js';
 import { freshEpochState } from './epoch.js';
 import { checkHpkeKeyLength, checkHpkePublicKey } from '../crypto/hpke-key-check.js';
 import { pskSecretFor, type PskLookup } from './psk-lookup.js';
 import { checkConfig, DEFAULT_GROUP_CONFIG, type GroupConfig, type GroupState } from './state.js';
-import { checkTreeSize } from './tree-size.js';
+import { verifiedGroupInfoTree } from './group-info-tree.js';
 
 export interface JoinFromWelcomeParams {
   /** MLSMessage(Welcome) bytes, or a decoded Welcome. */
@@ -109,26 +106,8 @@ export function joinFromWelcome(p: JoinFromWelcomeParams): JoinedGroup {
   const gc = groupInfo.groupContext;
   if (gc.cipherSuite !== suite.id) throw new ValidationError(`GroupInfo cipher suite ${gc.cipherSuite} differs from the Welcome's ${suite.id}`);
 
-  const treeExt = findExtension(groupInfo.extensions, ExtensionType.ratchet_tree);
-  let tree: RatchetTree;
-  if (treeExt !== undefined) tree = ratchetTreeFromBytes(treeExt.extensionData);
-  else if (p.ratchetTree !== undefined) tree = p.ratchetTree;
-  else throw new ValidationError('Welcome: the GroupInfo has no ratchet_tree extension and no tree was supplied');
-  // Bound the work a forged Welcome can cause before anything is verified (hashing, leaf signatures).
-  checkTreeSize(tree, p.maxTreeLeaves, 'Welcome');
-
-  const signer = groupInfo.signer;
-  const signerLeaf = signer < tree.nLeaves ? tree.leaf(signer as LeafIndex) : undefined;
-  if (signerLeaf === undefined) throw new ValidationError(`GroupInfo.signer ${signer} is not a member of the tree`);
-  if (!verifyGroupInfoSignature(suite, groupInfo, signerLeaf.signatureKey)) throw new CryptoError('GroupInfo.signature does not verify');
-
-  validateRatchetTree(suite, tree, {
-    groupId: gc.groupId,
-    expectedTreeHash: gc.treeHash,
-    groupExtensions: gc.extensions,
-    ...(p.now !== undefined ? { now: p.now } : {}),
-    ...(p.validateCredential !== undefined ? { validateCredential: p.validateCredential } : {}),
-  });
+  const tree = verifiedGroupInfoTree(suite, groupInfo, p, 'Welcome');
+  const signer = groupInfo.signer as LeafIndex; // a member of the tree: checked with the signature
 
   // RFC 9180 §7.1.4: every HPKE key of the tree must be usable, or this member's first
   // commit would fail to encrypt to it. One KEM operation per node; opt out for speed.
@@ -141,7 +120,7 @@ export function joinFromWelcome(p: JoinFromWelcomeParams): JoinedGroup {
   let privateKeys = newTreePrivateKeys(me, p.keyPackage.encryptionPrivateKey);
   if (groupSecrets.pathSecret !== undefined) {
     if (signer === me) throw new ValidationError('Welcome: a path secret, but the GroupInfo signer is ourselves');
-    privateKeys = privateKeysFromPathSecret(suite, tree, privateKeys, signer as LeafIndex, groupSecrets.pathSecret.pathSecret).privateKeys;
+    privateKeys = privateKeysFromPathSecret(suite, tree, privateKeys, signer, groupSecrets.pathSecret.pathSecret).privateKeys;
   }
   const secrets = epochSecretsFromJoiner(suite, groupSecrets.joinerSecret, pskSecret, gc);
   verifyConfirmationTag(suite, secrets.confirmationKey, gc.confirmedTranscriptHash, groupInfo.confirmationTag);
