@@ -91,6 +91,27 @@ function staleEpoch(current: bigint): ProtocolError {
   return new ProtocolError(ErrorCode.staleEpoch, `the group is at epoch ${current}`, { epoch: current.toString() });
 }
 
+/** A storage refusal of a posted commit or message as the protocol error the client gets. */
+type PostRefusal =
+  | { code: 'no_group' | 'not_member' | 'not_authorized' }
+  | { code: 'stale_epoch'; currentEpoch: bigint }
+  | { code: 'bad_roster'; reason: string };
+
+function postRefusal(r: PostRefusal, notAuthorized: string): ProtocolError {
+  switch (r.code) {
+    case 'no_group':
+      return new ProtocolError(ErrorCode.noGroup, 'no such group');
+    case 'not_member':
+      return new ProtocolError(ErrorCode.notMember, 'this device is not a member of the group');
+    case 'not_authorized':
+      return new ProtocolError(ErrorCode.notAuthorized, notAuthorized);
+    case 'stale_epoch':
+      return staleEpoch(r.currentEpoch);
+    case 'bad_roster':
+      return new ProtocolError(ErrorCode.badRoster, r.reason);
+  }
+}
+
 function needDevice(s: Session): DeviceRef {
   if (s.device === null) throw new ProtocolError(ErrorCode.notLoggedIn, 'log in first');
   return s.device;
@@ -294,20 +315,7 @@ export class DeliveryService {
 
     const now = this.now();
     const r = await this.storage.postCommit({ groupId: p.groupId, epoch: p.epoch, sender: me, external, data, groupInfo, welcomes, add, remove, now });
-    if (!r.ok) {
-      switch (r.code) {
-        case 'no_group':
-          throw new ProtocolError(ErrorCode.noGroup, 'no such group');
-        case 'not_member':
-          throw new ProtocolError(ErrorCode.notMember, 'this device is not a member of the group');
-        case 'not_authorized':
-          throw new ProtocolError(ErrorCode.notAuthorized, 'the group does not allow external joins');
-        case 'stale_epoch':
-          throw staleEpoch(r.currentEpoch);
-        case 'bad_roster':
-          throw new ProtocolError(ErrorCode.badRoster, r.reason);
-      }
-    }
+    if (!r.ok) throw postRefusal(r, 'the group does not allow external joins');
     this.notifier.message({ groupId: p.groupId, seq: r.seq, epoch: p.epoch, kind: 'commit', sender: me, data, createdAt: now }, r.recipients, s);
     for (const w of r.welcomeIds) {
       const src = welcomes.find((x) => x.to.some((t) => t.userId === w.device.userId && t.deviceId === w.device.deviceId));
@@ -330,18 +338,7 @@ export class DeliveryService {
     }
     const now = this.now();
     const r = await this.storage.appendMessage({ groupId: p.groupId, epoch: p.epoch, kind, sender: me, external, data, pastEpochs: this.config.pastEpochs, now });
-    if (!r.ok) {
-      switch (r.code) {
-        case 'no_group':
-          throw new ProtocolError(ErrorCode.noGroup, 'no such group');
-        case 'not_member':
-          throw new ProtocolError(ErrorCode.notMember, 'this device is not a member of the group');
-        case 'not_authorized':
-          throw new ProtocolError(ErrorCode.notAuthorized, 'the group does not accept proposals from non-members');
-        case 'stale_epoch':
-          throw staleEpoch(r.currentEpoch);
-      }
-    }
+    if (!r.ok) throw postRefusal(r, 'the group does not accept proposals from non-members');
     this.notifier.message({ groupId: p.groupId, seq: r.seq, epoch: p.epoch, kind, sender: me, data, createdAt: now }, r.recipients, s);
     return { groupId: toB64(p.groupId), seq: r.seq };
   }

@@ -1,33 +1,13 @@
 // A 3-member group in cipher suite 1 built through the group layer's public
 // functions, with the Welcome that added the two joiners kept for fuzzing.
 
-import { getProvider } from '../../../main/mls/crypto/index.js';
 import type { CipherSuite, CipherSuiteId } from '../../../main/mls/crypto/provider.js';
-import { createCommit, createGroup, joinFromWelcome, mergePendingCommit, addProposal, type GroupState } from '../../../main/mls/group/index.js';
-import { createKeyPackage, type KeyPackageWithSecrets } from '../../../main/mls/messages/key-package-create.js';
-import { basicCredential } from '../../../main/mls/tree/credential.js';
 import { utf8 } from '../../../main/mls/util/bytes.js';
+import { createCommit, createGroup, joinFromWelcome, mergePendingCommit, addProposal, type GroupState } from '../../../main/mls/group/index.js';
 
-export interface Member {
-  readonly name: string;
-  readonly signaturePrivateKey: Uint8Array;
-  readonly kp: KeyPackageWithSecrets;
-}
-
-export function suiteOf(id: CipherSuiteId = 1): CipherSuite {
-  return getProvider().getSuite(id);
-}
-
-export function member(suite: CipherSuite, name: string): Member {
-  const sig = suite.signature.generateKeyPair();
-  const kp = createKeyPackage(suite, {
-    credential: basicCredential(utf8(name)),
-    signaturePrivateKey: sig.privateKey,
-    signaturePublicKey: sig.publicKey,
-    lifetime: { notBefore: 0n, notAfter: 0xffffffffffffffffn },
-  });
-  return { name, signaturePrivateKey: sig.privateKey, kp };
-}
+// The same group members as the group tests use, under this suite's names.
+import { newClient as member, suiteFor as suiteOf, type Client as Member } from '../group/helpers.js';
+export { member, suiteOf, type Member };
 
 export interface Trio {
   readonly suite: CipherSuite;
