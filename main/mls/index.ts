@@ -46,12 +46,14 @@ import {
 import type { PskLookup } from './group/psk-lookup.js';
 import { createReInitGroup, joinReInitGroup, reinitProposal, reinitSuite, type ReInitOptions } from './group/reinit.js';
 import { groupStateBytes, groupStateFromBytes } from './group/state-codec.js';
+import { stateDelta as delta, stateFromParts as fromParts, stateParts as parts, type StateDelta, type StateParts } from './group/state-parts.js';
 import { epochAuthenticator as authenticator, members as memberLeaves, suiteOf, type GroupConfig, type GroupState } from './group/state.js';
 import { joinFromWelcome as joinWelcome } from './group/welcome-join.js';
 import type { KeyPackage } from './messages/key-package.js';
 import { createKeyPackage as makeKeyPackage, type KeyPackageWithSecrets } from './messages/key-package-create.js';
 import { lastResortExtension } from './messages/last-resort.js';
 import type { Proposal } from './messages/proposal.js';
+import type { SecretTreeRow } from './schedule/secret-tree-rows.js';
 import { PSKType, ResumptionPSKUsage, type PreSharedKeyID } from './schedule/psk.js';
 import { basicCredential, CredentialType, type Credential } from './tree/credential.js';
 import type { LeafIndex } from './tree/math.js';
@@ -69,6 +71,8 @@ export type { Credential } from './tree/credential.js';
 export type { Extension } from './extensions/extension.js';
 export type { KeyPackage } from './messages/key-package.js';
 export type { ReInitOptions } from './group/reinit.js';
+export type { StateParts, StateDelta, EpochTreeRows, EpochTreeDelta } from './group/state-parts.js';
+export type { SecretTreeRow } from './schedule/secret-tree-rows.js';
 
 /** Every function accepts a crypto provider; the default is getProvider() (ARBOR_CRYPTO=node|noble). */
 export interface ProviderOptions {
@@ -608,6 +612,21 @@ export function serializeState(state: GroupState): Uint8Array {
 /** Strict: a DecodeError for anything serializeState did not produce. */
 export function deserializeState(bytes: Uint8Array): GroupState {
   return groupStateFromBytes(bytes);
+}
+
+/** The state in parts for incremental saving: a core blob (changes only with proposals and commits) and each kept epoch's secret-tree rows. */
+export function stateParts(state: GroupState): StateParts {
+  return parts(state);
+}
+
+/** What to write between two versions of a state (`before` as stored, `after` to store): O(changed path); see StateDelta for the order. */
+export function stateDelta(before: GroupState, after: GroupState): StateDelta {
+  return delta(before, after);
+}
+
+/** Strict inverse of stateParts: a DecodeError for a bad core or rows that are missing, duplicate, overlapping, extra or of an unknown epoch. */
+export function stateFromParts(core: Uint8Array, trees: ReadonlyMap<bigint, readonly SecretTreeRow[]>): GroupState {
+  return fromParts(core, trees);
 }
 
 /** A pending commit as bytes, to keep it across a restart until the delivery service answers (a secret too). */

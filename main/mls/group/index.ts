@@ -7,6 +7,9 @@
 //   state.ts          GroupState, GroupConfig, DEFAULT_GROUP_CONFIG, EpochKeys, PendingProposal,
 //                     members(state), ownLeafNode(state), epochAuthenticator(state)
 //   state-codec.ts    groupStateBytes(state) → Uint8Array; groupStateFromBytes(bytes) → GroupState
+//   state-parts.ts    stateParts(state) → { core, trees: [{ epoch, rows }] }; stateDelta(before, after)
+//                       → { core?, trees: [{ epoch, put, delete }], dropEpochs, newEpochs };
+//                       stateFromParts(core, Map<epoch, rows>) → GroupState   (incremental storage)
 //   pending-commit-codec.ts (public-API engineer's) pendingCommitBytes / pendingCommitFromBytes
 //   create-group.ts   createGroup({ suite, groupId?, keyPackage (KeyPackageWithSecrets), signaturePrivateKey,
 //                       extensions?, config? }) → GroupState                                  (§11, epoch 0)
@@ -44,6 +47,7 @@
 
 export * from './state.js';
 export * from './state-codec.js';
+export * from './state-parts.js';
 export { createGroup, type CreateGroupParams } from './create-group.js';
 export {
   addProposal,

@@ -21,6 +21,8 @@
 //   optional<ReInit> reinit;
 //   GroupConfig config;                            // uint32 x5, uint16 wire format, uint8 bool x2
 // } StoredGroupState;
+// state-parts.ts stores the same struct with its own format number and each
+// SecretTreeState cut to its header (the nodes go to rows of their own).
 
 import { Decoder } from '../codec/decoder.js';
 import { Encoder } from '../codec/encoder.js';
@@ -29,7 +31,7 @@ import { decodeSender, encodeSender } from '../framing/sender.js';
 import { WireFormat } from '../framing/wire-format.js';
 import { decodeProposal, encodeProposal } from '../messages/proposal.js';
 import { decodeReInit, encodeReInit } from '../messages/proposals/reinit.js';
-import { decodeSecretTreeState, encodeSecretTreeState } from '../schedule/secret-tree.js';
+import { decodeSecretTreeState, encodeSecretTreeState, type SecretTreeState } from '../schedule/secret-tree.js';
 import { directPath, leafIndex, nodeWidth, root, type NodeIndex } from '../tree/math.js';
 import { decodeNode, encodeNode, NodeType, type Node } from '../tree/node.js';
 import { RatchetTree } from '../tree/ratchet-tree.js';
@@ -96,15 +98,26 @@ function decodeConfig(d: Decoder): GroupConfig {
   return { paddingBlockSize, pastEpochsKept, resumptionPsksKept, maxForwardDistance, maxSkippedKeys, handshakeWireFormat: wf, ratchetTreeExtension, externalPub };
 }
 
-function encodePastEpoch(e: Encoder, p: PastEpoch): void {
+// How the secret trees are written: whole in the full state (here), or as their
+// header only in the core of a state kept in parts (state-parts.ts), whose
+// decoder rebuilds each tree from its rows given the tree's epoch. Each way has
+// its own format number, so one is never read as the other.
+type EncodeTree = (e: Encoder, t: SecretTreeState) => void;
+type DecodeTree = (d: Decoder, epoch: bigint) => SecretTreeState;
+
+function encodePastEpoch(e: Encoder, p: PastEpoch, encodeTree: EncodeTree): void {
   encodeGroupContext(e, p.groupContext);
   e.opaque(p.senderDataSecret);
-  encodeSecretTreeState(e, p.secretTree);
+  encodeTree(e, p.secretTree);
   e.vector(p.signatureKeys, (e2, k) => void e2.optional(k, (e3, v) => void e3.opaque(v)));
 }
 
 export function encodeGroupState(e: Encoder, s: GroupState): void {
-  e.u16(GROUP_STATE_FORMAT).u16(s.cipherSuite);
+  encodeGroupStateWith(e, s, GROUP_STATE_FORMAT, encodeSecretTreeState);
+}
+
+export function encodeGroupStateWith(e: Encoder, s: GroupState, format: number, encodeTree: EncodeTree): void {
+  e.u16(format).u16(s.cipherSuite);
   encodeGroupContext(e, s.groupContext);
   encodeTreeFull(e, s.tree);
   e.u32(s.ownLeaf);
@@ -112,7 +125,7 @@ export function encodeGroupState(e: Encoder, s: GroupState): void {
   e.vector(keys, (e2, [x, k]) => void e2.u32(x).opaque(k));
   e.opaque(s.signaturePrivateKey);
   for (const k of KEY_NAMES) e.opaque(s.keys[k]);
-  encodeSecretTreeState(e, s.secretTree);
+  encodeTree(e, s.secretTree);
   e.opaque(s.interimTranscriptHash).opaque(s.confirmationTag);
   e.vector(s.pendingProposals, (e2, p) => {
     e2.opaque(p.ref);
@@ -121,14 +134,18 @@ export function encodeGroupState(e: Encoder, s: GroupState): void {
   });
   e.vector(s.ownUpdates, (e2, u) => void e2.opaque(u.ref).opaque(u.encryptionPrivateKey).opaque(u.signaturePrivateKey));
   e.vector(s.resumptionPsks, (e2, r) => void e2.u64(r.epoch).opaque(r.psk));
-  e.vector(s.pastEpochs, encodePastEpoch);
+  e.vector(s.pastEpochs, (e2, p) => encodePastEpoch(e2, p, encodeTree));
   e.optional(s.reinit, encodeReInit);
   encodeConfig(e, s.config);
 }
 
 export function decodeGroupState(d: Decoder): GroupState {
+  return decodeGroupStateWith(d, GROUP_STATE_FORMAT, (dd) => decodeSecretTreeState(dd));
+}
+
+export function decodeGroupStateWith(d: Decoder, expectedFormat: number, decodeTree: DecodeTree): GroupState {
   const format = d.u16('format');
-  if (format !== GROUP_STATE_FORMAT) d.fail('format', `unknown group state format ${format} (this build reads ${GROUP_STATE_FORMAT})`);
+  if (format !== expectedFormat) d.fail('format', `unknown group state format ${format} (this build reads ${expectedFormat})`);
   const cs = d.u16('cipher_suite');
   if (!isCipherSuiteId(cs)) d.fail('cipher_suite', `unsupported cipher suite ${cs}`);
   const nh = NH[cs];
@@ -161,7 +178,7 @@ export function decodeGroupState(d: Decoder): GroupState {
   const k: Record<string, Uint8Array> = {};
   for (const name of KEY_NAMES) k[name] = secret(d, name);
   const keys = k as unknown as EpochKeys;
-  const secretTree = d.field('secret_tree', decodeSecretTreeState);
+  const secretTree = d.field('secret_tree', (dd) => decodeTree(dd, groupContext.epoch));
   if (secretTree.cipherSuite !== cs || secretTree.nLeaves !== tree.nLeaves) d.fail('secret_tree', 'does not match the suite or size of the tree');
   checkTreeLimits(d, secretTree.limits, 'secret_tree');
   const interimTranscriptHash = d.opaque('interim_transcript_hash');
@@ -193,7 +210,7 @@ export function decodeGroupState(d: Decoder): GroupState {
     if (gc.epoch >= prevEpoch) dd.fail('group_context.epoch', `epoch ${gc.epoch} is not below ${prevEpoch} (past epochs descend from the current one)`);
     prevEpoch = gc.epoch;
     const senderDataSecret = secret(dd, 'sender_data_secret');
-    const st = dd.field('secret_tree', decodeSecretTreeState);
+    const st = dd.field('secret_tree', (d3) => decodeTree(d3, gc.epoch));
     if (st.cipherSuite !== cs) dd.fail('secret_tree', 'belongs to another suite');
     checkTreeLimits(dd, st.limits, 'secret_tree');
     const signatureKeys = dd.vector('signature_keys', (d3) => d3.optional('key', (d4) => d4.opaque('key')));

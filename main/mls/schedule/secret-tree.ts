@@ -8,6 +8,8 @@
 //   nextSenderKey(suite, state, leaf, type) → { key: RatchetKeyNonce, state }
 //   receiverKey(suite, state, leaf, type, generation) → { key: RatchetKeyNonce, state }
 //   encodeSecretTreeState(e, state) / decodeSecretTreeState(d)
+//   encodeSecretTreeHeader / decodeSecretTreeHeader, encodeSecretNode / decodeSecretNode
+//     (the parts of that encoding, for storing a tree's frontier apart: secret-tree-rows.ts)
 //   serializeSecretTreeState(state) → bytes / deserializeSecretTreeState(bytes)
 //
 // The state is a persistent binary tree shaped like the ratchet tree. A subtree
@@ -291,24 +293,32 @@ function encodeRatchet(e: Encoder, r: Ratchet): void {
   e.u32(r.generation).opaque(r.secret).vector(r.skipped, encodeKeyNonce);
 }
 
-function encodeNode(e: Encoder, n: SecretNode): void {
+/** The encoding of one node (a pre-order subtree; for a 'secret' or 'leaf' node, just that node). */
+export function encodeSecretNode(e: Encoder, n: SecretNode): void {
   e.u8(KIND[n.kind]);
   if (n.kind === 'secret') e.opaque(n.secret);
   else if (n.kind === 'split') {
-    encodeNode(e, n.left);
-    encodeNode(e, n.right);
+    encodeSecretNode(e, n.left);
+    encodeSecretNode(e, n.right);
   } else {
     encodeRatchet(e, n.handshake);
     encodeRatchet(e, n.application);
   }
 }
 
-export function encodeSecretTreeState(e: Encoder, v: SecretTreeState): void {
+/** What a tree is besides its nodes: enough to decode and to place them. */
+export type SecretTreeHeader = Omit<SecretTreeState, 'root'>;
+
+export function encodeSecretTreeHeader(e: Encoder, v: SecretTreeHeader): void {
   e.u8(FORMAT).u16(v.cipherSuite).u32(v.nLeaves).u32(v.limits.maxForwardDistance).u32(v.limits.maxSkippedKeys);
-  encodeNode(e, v.root);
 }
 
-export function decodeSecretTreeState(d: Decoder): SecretTreeState {
+export function encodeSecretTreeState(e: Encoder, v: SecretTreeState): void {
+  encodeSecretTreeHeader(e, v);
+  encodeSecretNode(e, v.root);
+}
+
+export function decodeSecretTreeHeader(d: Decoder): SecretTreeHeader {
   const format = d.u8('format');
   if (format !== FORMAT) d.fail('format', `unknown secret tree state format ${format}`);
   const cs = d.u16('cipher_suite');
@@ -317,53 +327,64 @@ export function decodeSecretTreeState(d: Decoder): SecretTreeState {
   if (nLeaves < 1 || nLeaves > MAX_LEAVES || (nLeaves & (nLeaves - 1)) !== 0) d.fail('n_leaves', `not a power of two: ${nLeaves}`);
   const maxForwardDistance = d.u32('max_forward_distance');
   const maxSkippedKeys = d.u32('max_skipped_keys');
-  const nh = NH[cs];
-  const nk = NK[cs];
+  return { cipherSuite: cs, nLeaves, limits: { maxForwardDistance, maxSkippedKeys } };
+}
 
-  const secret = (dd: Decoder, field: string): Uint8Array => {
-    const s = dd.opaque(field);
-    if (s.length !== nh) dd.fail(field, `secret of ${s.length} bytes, want ${nh}`);
-    return s;
-  };
-  const keyNonce = (dd: Decoder): RatchetKeyNonce => {
-    const generation = dd.u32('generation');
-    const key = dd.opaque('key');
-    if (key.length !== nk) dd.fail('key', `key of ${key.length} bytes, want ${nk}`);
-    const nonce = dd.opaque('nonce');
-    if (nonce.length !== NN) dd.fail('nonce', `nonce of ${nonce.length} bytes, want ${NN}`);
-    return { key, nonce, generation };
-  };
-  const ratchet = (dd: Decoder): Ratchet => {
-    const generation = dd.u32('generation');
-    if (generation === MAX_U32) dd.fail('generation', 'generation past the last usable one');
-    const s = secret(dd, 'secret');
-    const skipped = dd.vector('skipped', keyNonce);
-    if (skipped.length > maxSkippedKeys) dd.fail('skipped', `${skipped.length} keys exceed max_skipped_keys ${maxSkippedKeys}`);
-    skipped.forEach((k, i) => {
-      const prev = i === 0 ? -1 : skipped[i - 1]!.generation;
-      if (k.generation <= prev || k.generation >= generation) {
-        dd.fail('skipped', `generation ${k.generation} out of order (must ascend and be below ${generation})`);
-      }
-    });
-    return { generation, secret: s, skipped };
-  };
-  const node = (dd: Decoder, lvl: number): SecretNode => {
-    const kind = dd.u8('kind');
-    if (kind === KIND.secret) return { kind: 'secret', secret: secret(dd, 'secret') };
-    if (kind === KIND.split && lvl > 0) {
-      const left = dd.field('left', (x) => node(x, lvl - 1));
-      const right = dd.field('right', (x) => node(x, lvl - 1));
-      return { kind: 'split', left, right };
+function decodeSecret(d: Decoder, h: SecretTreeHeader, field: string): Uint8Array {
+  const s = d.opaque(field);
+  if (s.length !== NH[h.cipherSuite]) d.fail(field, `secret of ${s.length} bytes, want ${NH[h.cipherSuite]}`);
+  return s;
+}
+
+function decodeKeyNonce(d: Decoder, h: SecretTreeHeader): RatchetKeyNonce {
+  const nk = NK[h.cipherSuite];
+  const generation = d.u32('generation');
+  const key = d.opaque('key');
+  if (key.length !== nk) d.fail('key', `key of ${key.length} bytes, want ${nk}`);
+  const nonce = d.opaque('nonce');
+  if (nonce.length !== NN) d.fail('nonce', `nonce of ${nonce.length} bytes, want ${NN}`);
+  return { key, nonce, generation };
+}
+
+function decodeRatchet(d: Decoder, h: SecretTreeHeader): Ratchet {
+  const generation = d.u32('generation');
+  if (generation === MAX_U32) d.fail('generation', 'generation past the last usable one');
+  const s = decodeSecret(d, h, 'secret');
+  const skipped = d.vector('skipped', (dd) => decodeKeyNonce(dd, h));
+  if (skipped.length > h.limits.maxSkippedKeys) d.fail('skipped', `${skipped.length} keys exceed max_skipped_keys ${h.limits.maxSkippedKeys}`);
+  skipped.forEach((k, i) => {
+    const prev = i === 0 ? -1 : skipped[i - 1]!.generation;
+    if (k.generation <= prev || k.generation >= generation) {
+      d.fail('skipped', `generation ${k.generation} out of order (must ascend and be below ${generation})`);
     }
-    if (kind === KIND.leaf && lvl === 0) {
-      const handshake = dd.field('handshake', ratchet);
-      const application = dd.field('application', ratchet);
-      return { kind: 'leaf', handshake, application };
-    }
-    return dd.fail('kind', `node kind ${kind} not allowed at level ${lvl}`);
-  };
-  const root = d.field('root', (x) => node(x, depthOf(nLeaves)));
-  return { cipherSuite: cs, nLeaves, limits: { maxForwardDistance, maxSkippedKeys }, root };
+  });
+  return { generation, secret: s, skipped };
+}
+
+/**
+ * A node at level `lvl` of a tree with header `h`. With `splits` false only a
+ * 'secret' or 'leaf' node is accepted: one entry of the tree's frontier.
+ */
+export function decodeSecretNode(d: Decoder, h: SecretTreeHeader, lvl: number, splits = true): SecretNode {
+  const kind = d.u8('kind');
+  if (kind === KIND.secret) return { kind: 'secret', secret: decodeSecret(d, h, 'secret') };
+  if (kind === KIND.split && lvl > 0 && splits) {
+    const left = d.field('left', (x) => decodeSecretNode(x, h, lvl - 1));
+    const right = d.field('right', (x) => decodeSecretNode(x, h, lvl - 1));
+    return { kind: 'split', left, right };
+  }
+  if (kind === KIND.leaf && lvl === 0) {
+    const handshake = d.field('handshake', (x) => decodeRatchet(x, h));
+    const application = d.field('application', (x) => decodeRatchet(x, h));
+    return { kind: 'leaf', handshake, application };
+  }
+  return d.fail('kind', `node kind ${kind} not allowed ${splits ? '' : 'in a frontier entry '}at level ${lvl}`);
+}
+
+export function decodeSecretTreeState(d: Decoder): SecretTreeState {
+  const h = decodeSecretTreeHeader(d);
+  const root = d.field('root', (x) => decodeSecretNode(x, h, depthOf(h.nLeaves)));
+  return { ...h, root };
 }
 
 export function serializeSecretTreeState(state: SecretTreeState): Uint8Array {
