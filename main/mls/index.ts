@@ -48,11 +48,12 @@ import { createReInitGroup, joinReInitGroup, reinitProposal, reinitSuite, type R
 import { groupStateBytes, groupStateFromBytes } from './group/state-codec.js';
 import { stateDelta as delta, stateFromParts as fromParts, stateParts as parts, type StateDelta, type StateParts } from './group/state-parts.js';
 import { epochAuthenticator as authenticator, members as memberLeaves, suiteOf, type GroupConfig, type GroupState } from './group/state.js';
-import { joinFromWelcome as joinWelcome } from './group/welcome-join.js';
+import { joinFromWelcome as joinWelcome, type JoinedGroup } from './group/welcome-join.js';
 import type { KeyPackage } from './messages/key-package.js';
 import { createKeyPackage as makeKeyPackage, type KeyPackageWithSecrets } from './messages/key-package-create.js';
+import { DEFAULT_EXTENSION_TYPES } from './messages/key-package-validation.js';
 import { lastResortExtension } from './messages/last-resort.js';
-import type { Proposal } from './messages/proposal.js';
+import { ProposalType, type Proposal } from './messages/proposal.js';
 import type { SecretTreeRow } from './schedule/secret-tree-rows.js';
 import { PSKType, ResumptionPSKUsage, type PreSharedKeyID } from './schedule/psk.js';
 import { basicCredential, CredentialType, type Credential } from './tree/credential.js';
@@ -120,7 +121,36 @@ export interface KeyPackageBundle {
   readonly encryptionPrivateKey: Uint8Array;
 }
 
+/**
+ * What the application supports beyond the defaults (RFC 9420 §7.2), added to
+ * a KeyPackage's capabilities, which always list mls10, the suite, the
+ * non-default extension types the KeyPackage uses and the credential's type.
+ */
+export interface AppCapabilities {
+  /** Non-default extension types, e.g. a private GroupContext extension: every member must list each one (§13.4). */
+  readonly extensions?: readonly number[];
+  /** Non-default proposal types (above 7). */
+  readonly proposals?: readonly number[];
+  /** Credential types beyond the identity's own. */
+  readonly credentials?: readonly number[];
+}
+
+function checkCapabilities(c: AppCapabilities): void {
+  const check = (what: string, list: readonly number[] | undefined, isDefault: (v: number) => boolean): void => {
+    for (const v of list ?? []) {
+      if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new ArgumentError(`capabilities.${what}: ${v} is not a uint16`);
+      // RFC 9420 §7.2: the default proposal and extension types "MUST NOT be listed".
+      if (isDefault(v)) throw new ArgumentError(`capabilities.${what}: ${v} is a default type, which RFC 9420 §7.2 forbids listing`);
+    }
+  };
+  check('extensions', c.extensions, (v) => DEFAULT_EXTENSION_TYPES.has(v));
+  check('proposals', c.proposals, (v) => Object.values<number>(ProposalType).includes(v));
+  check('credentials', c.credentials, () => false);
+}
+
 export interface KeyPackageOptions extends ProviderOptions {
+  /** Added to the default capabilities. */
+  readonly capabilities?: AppCapabilities;
   /** Validity from now (default 90 days); it starts one hour back to absorb clock skew. */
   readonly lifetimeSeconds?: number;
   /** Mark it last-resort: the directory may hand it out more than once. */
@@ -133,12 +163,14 @@ export function createKeyPackage(identity: ClientIdentity, opts: KeyPackageOptio
   const suite = suiteById(identity.suite, opts);
   const now = opts.now ?? BigInt(Math.floor(Date.now() / 1000));
   const life = BigInt(opts.lifetimeSeconds ?? 90 * 86400);
+  if (opts.capabilities !== undefined) checkCapabilities(opts.capabilities);
   const kp = makeKeyPackage(suite, {
     credential: credentialOf(identity),
     signaturePrivateKey: identity.signaturePrivateKey,
     signaturePublicKey: identity.signaturePublicKey,
     lifetime: { notBefore: now > 3600n ? now - 3600n : 0n, notAfter: now + life },
     ...(opts.lastResort === true ? { extensions: [lastResortExtension()] } : {}),
+    ...(opts.capabilities !== undefined ? { extraCapabilities: opts.capabilities } : {}),
   });
   return bundleOf(kp);
 }
@@ -174,15 +206,24 @@ function secretsOf(b: KeyPackageBundle): KeyPackageWithSecrets {
 export interface CreateGroupOptions extends ProviderOptions {
   /** Default: random. */
   readonly groupId?: Uint8Array;
-  /** GroupContext extensions (e.g. required_capabilities, external_senders). */
+  /** GroupContext extensions (e.g. required_capabilities, external_senders); our leaf lists their types (§13.4). */
   readonly extensions?: readonly Extension[];
+  /** Added to the default capabilities of our leaf. */
+  readonly capabilities?: AppCapabilities;
   readonly config?: Partial<GroupConfig>;
+}
+
+/** Our KeyPackage for a new group with these GroupContext extensions, whose types its capabilities list (RFC 9420 §13.4). */
+function ownKeyPackage(identity: ClientIdentity, opts: CreateGroupOptions, groupExtensions: readonly Extension[]): KeyPackageWithSecrets {
+  const types = groupExtensions.map((x) => x.extensionType).filter((t) => !DEFAULT_EXTENSION_TYPES.has(t));
+  const capabilities: AppCapabilities = { ...opts.capabilities, extensions: [...(opts.capabilities?.extensions ?? []), ...types] };
+  return secretsOf(createKeyPackage(identity, { ...opts, capabilities }));
 }
 
 /** A one-member group at epoch 0 (RFC 9420 §11). */
 export function createGroup(identity: ClientIdentity, opts: CreateGroupOptions = {}): GroupState {
   const suite = suiteById(identity.suite, opts);
-  const kp = secretsOf(createKeyPackage(identity, opts));
+  const kp = ownKeyPackage(identity, opts, opts.extensions ?? []);
   return createGroupState({
     suite,
     keyPackage: kp,
@@ -350,8 +391,25 @@ function checkIdentitySuite(identity: ClientIdentity, suite: number, what: strin
 
 /** RFC 9420 §12.4.3.1: joins from a Welcome made for `keyPackage` (one of ours). */
 export function joinFromWelcome(welcome: Uint8Array, keyPackage: KeyPackageBundle, identity: ClientIdentity, opts: JoinOptions = {}): GroupState {
+  return joined(welcome, keyPackage, identity, opts, 'joinFromWelcome').state;
+}
+
+/** joinFromWelcome, also naming who added us: the leaf index of the member that signed the Welcome's GroupInfo (RFC 9420 §12.4.3). */
+export function joinFromWelcomeWithInfo(welcome: Uint8Array, keyPackage: KeyPackageBundle, identity: ClientIdentity, opts: JoinOptions = {}): { state: GroupState; addedBy: number } {
+  const j = joined(welcome, keyPackage, identity, opts, 'joinFromWelcomeWithInfo');
+  return { state: j.state, addedBy: j.groupInfo.signer };
+}
+
+/** RFC 9420 §12.4.3.1 new_member: the KeyPackageRefs a Welcome has secrets for, to pick our KeyPackage without trial decryption. */
+export function welcomeKeyPackageRefs(welcome: Uint8Array): Uint8Array[] {
+  const m = parseMLSMessage(welcome);
+  if (m.wireFormat !== WireFormat.mlsWelcome) throw new ValidationError(`expected an MLSMessage(Welcome), got wire format ${m.wireFormat}`);
+  return m.welcome.secrets.map((s) => s.newMember);
+}
+
+function joined(welcome: Uint8Array, keyPackage: KeyPackageBundle, identity: ClientIdentity, opts: JoinOptions, what: string): JoinedGroup {
   const kp = secretsOf(keyPackage);
-  checkIdentitySuite(identity, kp.keyPackage.cipherSuite, 'joinFromWelcome');
+  checkIdentitySuite(identity, kp.keyPackage.cipherSuite, what);
   return joinWelcome({
     welcome,
     keyPackage: kp,
@@ -360,7 +418,7 @@ export function joinFromWelcome(welcome: Uint8Array, keyPackage: KeyPackageBundl
     ...(opts.pskStore !== undefined ? { psks: lookupOf(opts.pskStore) } : {}),
     ...(opts.config !== undefined ? { config: opts.config } : {}),
     ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
-  }).state;
+  });
 }
 
 export interface ExternalJoinOptions extends JoinOptions {
@@ -456,7 +514,7 @@ export function pendingReInitSuite(state: GroupState): CipherSuiteId | undefined
  * new suite.
  */
 export function reinitGroup(old: GroupState, identity: ClientIdentity, keyPackages: readonly Uint8Array[], opts: CreateGroupOptions = {}): NewGroupResult {
-  const kp = secretsOf(createKeyPackage(identity, opts));
+  const kp = ownKeyPackage(identity, opts, old.reinit?.extensions ?? []);
   return createReInitGroup(old, {
     keyPackage: kp,
     signaturePrivateKey: identity.signaturePrivateKey,
@@ -479,7 +537,7 @@ export function joinReInit(old: GroupState, welcome: Uint8Array, keyPackage: Key
 
 /** RFC 9420 §11.3: a subgroup of `old` with the given members' KeyPackages (same suite). */
 export function branchGroup(old: GroupState, identity: ClientIdentity, keyPackages: readonly Uint8Array[], opts: CreateGroupOptions = {}): NewGroupResult {
-  const kp = secretsOf(createKeyPackage(identity, opts));
+  const kp = ownKeyPackage(identity, opts, opts.extensions ?? []);
   return createBranch(old, {
     keyPackage: kp,
     signaturePrivateKey: identity.signaturePrivateKey,
@@ -602,6 +660,11 @@ export function ownLeafIndex(state: GroupState): LeafIndex {
 
 export function cipherSuite(state: GroupState): CipherSuiteId {
   return state.cipherSuite;
+}
+
+/** The group's GroupContext extensions (RFC 9420 §13.4), e.g. an application's own; replace them with commit(state, { extensions }). */
+export function groupContextExtensions(state: GroupState): readonly Extension[] {
+  return state.groupContext.extensions;
 }
 
 /** The whole state as versioned bytes, for storage (it holds private keys: store it as a secret). */

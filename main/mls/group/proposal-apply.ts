@@ -123,7 +123,8 @@ export function applyProposals(
     if (rp.proposal.proposalType !== ProposalType.add) return;
     const leaf = rp.proposal.add.keyPackage.leafNode;
     // validateKeyPackage (messages/key-package-validation.ts, via proposal-validation.ts) checked the signatures, lifetime and own capabilities.
-    const why = leafSupportsRequired(leaf, extensions);
+    // RFC 9420 §13.4: "The `capabilities` field MUST indicate support for each extension in the GroupContext."
+    const why = leafSupportsGroup(leaf, extensions);
     if (why !== undefined) throw new ValidationError(`Add ${i}: KeyPackage leaf ${why}`);
     if (opts.validateCredential !== undefined && !opts.validateCredential(leaf.credential, leaf.signatureKey)) {
       throw new ValidationError(`Add ${i}: credential rejected by the authentication service`);

@@ -23,6 +23,8 @@ export interface KeyPackageParams {
    * extra proposal types, and the credential's type.
    */
   readonly capabilities?: Capabilities;
+  /** Added to `capabilities` (or to the defaults): what the application supports beyond them. */
+  readonly extraCapabilities?: Partial<Pick<Capabilities, 'extensions' | 'proposals' | 'credentials'>>;
   readonly extensions?: readonly Extension[];
   readonly leafExtensions?: readonly Extension[];
 }
@@ -40,13 +42,19 @@ export function createKeyPackage(suite: CipherSuite, p: KeyPackageParams): KeyPa
   const extensions = p.extensions ?? [];
   const leafExtensions = p.leafExtensions ?? [];
   const used = [...extensions, ...leafExtensions].map((x) => x.extensionType).filter((t) => !DEFAULT_EXTENSION_TYPES.has(t));
-  const capabilities: Capabilities = p.capabilities ?? {
+  const base: Capabilities = p.capabilities ?? {
     versions: [PROTOCOL_VERSION_MLS10],
     cipherSuites: [suite.id],
     extensions: [...new Set(used)],
     proposals: [],
     credentials: [p.credential.credentialType],
   };
+  const x = p.extraCapabilities;
+  const union = (a: readonly number[], b: readonly number[] | undefined): number[] => [...new Set([...a, ...(b ?? [])])];
+  const capabilities: Capabilities =
+    x === undefined
+      ? base
+      : { ...base, extensions: union(base.extensions, x.extensions), proposals: union(base.proposals, x.proposals), credentials: union(base.credentials, x.credentials) };
   const leafNode = signLeafNode(suite, p.signaturePrivateKey, {
     leafNodeSource: LeafNodeSource.keyPackage,
     encryptionKey: enc.publicKey,
