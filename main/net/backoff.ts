@@ -1,0 +1,29 @@
+// Reconnect delays: capped exponential backoff with full jitter
+// (delay uniform in [0, min(cap, base * 2^attempt)) ), so that many clients
+// cut off by one server restart do not all come back in the same instant.
+
+import { DsArgumentError } from './errors.js';
+
+export interface BackoffPolicy {
+  /** Ceiling of the first delay, ms (default 500). */
+  readonly baseMs: number;
+  /** Largest ceiling, ms (default 30 000). */
+  readonly capMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 500, capMs: 30_000 };
+
+export function checkBackoff(p: BackoffPolicy): BackoffPolicy {
+  const ok = (v: number): boolean => Number.isFinite(v) && v >= 0;
+  if (!ok(p.baseMs) || !ok(p.capMs) || p.capMs < p.baseMs) throw new DsArgumentError('backoff: expected 0 <= baseMs <= capMs');
+  return p;
+}
+
+/** The delay before retry number `attempt` (0 for the first retry after a failure); `random` returns [0, 1). */
+export function backoffDelay(attempt: number, p: BackoffPolicy, random: () => number = Math.random): number {
+  // 2^30 already exceeds any sane cap; the clamp keeps the arithmetic finite.
+  const ceiling = Math.min(p.capMs, p.baseMs * 2 ** Math.min(Math.max(0, attempt), 30));
+  const r = random();
+  const unit = Number.isFinite(r) ? Math.min(Math.max(r, 0), 1) : 0.5;
+  return Math.floor(unit * ceiling);
+}
