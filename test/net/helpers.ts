@@ -1,0 +1,83 @@
+// Helpers for the network layer's tests: real server processes (through
+// test/server/client.ts), device keys, waiting on a client's status, and a
+// guard that fails a test file if anything escaped as an uncaught error.
+
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { DsClient, type DsClientOptions, type DsStatusInfo } from '../../main/net/client.js';
+import { DeviceKey, generateDeviceKeyPair } from '../../main/net/device-key.js';
+import { startServer, tempDir, type ServerProc } from '../server/client.js';
+
+export { startServer, tempDir, type ServerProc };
+
+export const QUIET = ['--quiet'];
+
+export function newKey(): DeviceKey {
+  return DeviceKey.fromKeyPair(generateDeviceKeyPair());
+}
+
+/** A port nothing listens on (bound once, then released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Registers a device and returns a started client for it, online. */
+export async function onlineClient(url: string, userId: string, deviceId = 'd1', opts: Partial<DsClientOptions> = {}): Promise<{ client: DsClient; key: DeviceKey }> {
+  const key = opts.key ?? newKey();
+  await DsClient.register(url, userId, deviceId, key);
+  const client = new DsClient({ url, userId, deviceId, key, requestTimeoutMs: 10_000, ...opts });
+  client.start();
+  await waitStatus(client, (s) => s.status === 'online');
+  return { client, key };
+}
+
+/** Resolves with the first status (current or coming) that matches; rejects after `timeoutMs`. */
+export function waitStatus(client: DsClient, pred: (s: DsStatusInfo) => boolean, timeoutMs = 15_000): Promise<DsStatusInfo> {
+  if (pred(client.statusInfo)) return Promise.resolve(client.statusInfo);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`status did not match in ${timeoutMs} ms; last: ${JSON.stringify({ ...client.statusInfo, lastError: client.statusInfo.lastError?.message })}`));
+    }, timeoutMs);
+    const off = client.on('status', (s) => {
+      if (!pred(s)) return;
+      clearTimeout(timer);
+      off();
+      resolve(s);
+    });
+  });
+}
+
+/** Resolves once `pred` holds, polling; for counts of received events. */
+export async function until(pred: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Records uncaught exceptions and unhandled rejections; `check()` asserts there were none. */
+export function uncaughtGuard(): { check(): void } {
+  const seen: unknown[] = [];
+  process.on('uncaughtException', (e) => seen.push(e));
+  process.on('unhandledRejection', (e) => seen.push(e));
+  return {
+    check() {
+      assert.deepEqual(
+        seen.map((e) => String((e as Error)?.stack ?? e)),
+        [],
+        'nothing escaped as an uncaught exception or unhandled rejection',
+      );
+    },
+  };
+}
+
+export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
