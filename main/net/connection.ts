@@ -404,8 +404,15 @@ export class Connection {
   // ---------------------------------------------------------------- closing
 
   private onSocketClose(code: number, reason: string): void {
-    const why = this.lastSocketError?.message ?? `closed by the server (code ${code}${reason.length > 0 ? `: ${reason}` : ''})`;
-    this.finish(why, this.lastSocketError, code);
+    const err = this.lastSocketError;
+    // ws closes on its own for what the server sent wrong at the WebSocket level; name it, with the close code ws sent.
+    const wsCode = (err as { code?: unknown } | undefined)?.code;
+    if (wsCode === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      const limit = this.o.maxIncomingFrameBytes ?? DEFAULT_MAX_INCOMING_FRAME_BYTES;
+      this.finish(`a frame from the server exceeded maxIncomingFrameBytes (${limit})`, err, 1009);
+    } else if (typeof wsCode === 'string' && wsCode.startsWith('WS_ERR_')) {
+      this.finish(`the server broke the WebSocket protocol: ${err!.message}`, err, 1002);
+    } else this.finish(err?.message ?? `closed by the server (code ${code}${reason.length > 0 ? `: ${reason}` : ''})`, err, code);
   }
 
   /** Our own decision to close: settle everything now, then close the socket. */
