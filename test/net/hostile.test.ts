@@ -1,63 +1,25 @@
-// A hostile or broken server (a `ws` server written here) sends garbage,
+// A hostile or broken server (a `ws` server, test/net/fake-server.ts) sends garbage,
 // wrong ids, huge frames, nonsense hellos, or closes mid-request. The client
 // never throws uncaught, never resolves a request with garbage, and says what
 // went wrong with a typed error.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { WebSocketServer, type WebSocket } from 'ws';
 import { DsClient, type DsClientEvents } from '../../main/net/client.js';
 import { Connection } from '../../main/net/connection.js';
 import { DsDisconnected, DsProtocolError, DsRequestError, DsTimeout, DsUnreachable } from '../../main/net/errors.js';
 import type { DsMessage } from '../../main/net/protocol-types.js';
 import { toBase64 } from '../../main/net/wire.js';
+import { Fake, HELLO, send } from './fake-server.js';
 import { newKey, uncaughtGuard, until, waitStatus } from './helpers.js';
 
 type Json = Record<string, unknown>;
 const guard = uncaughtGuard();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const HELLO = { v: 1, push: 'hello', server: 'arbor-ds', maxFrameBytes: 1048576, maxMessageBytes: 783360, ratePerSecond: 100, rateBurst: 200, maxQueuedRequests: 64, maxUnackedPushes: 1000, pastEpochs: 2, loginTimeoutMs: 30000 };
 const G = new Uint8Array([7, 7, 7]);
 const g = toBase64(G);
 const MAX_IN = 64 * 1024;
-
-/** A scriptable fake DS: sends `hello`, answers challenge and login, hands every other request to `handler`. */
-class Fake {
-  hello: string | Buffer | null = JSON.stringify(HELLO);
-  login: (req: Json) => unknown = (req) => ({ v: 1, id: req.id, ok: true, userId: req.userId, deviceId: req.deviceId });
-  handler: (req: Json, ws: WebSocket) => void = (req, ws) => send(ws, { v: 1, id: req.id, ok: true });
-  connections = 0;
-  private constructor(private readonly wss: WebSocketServer) {
-    wss.on('connection', (ws) => {
-      this.connections++;
-      ws.on('error', () => {});
-      if (this.hello !== null) ws.send(this.hello);
-      ws.on('message', (data) => {
-        const req = JSON.parse(String(data)) as Json;
-        if (req.type === 'challenge') send(ws, { v: 1, id: req.id, ok: true, challenge: toBase64(randomBytes(32)), expiresInMs: 60000 });
-        else if (req.type === 'login') send(ws, this.login(req));
-        else this.handler(req, ws);
-      });
-    });
-  }
-  static async start(): Promise<Fake> {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    await new Promise((r) => wss.once('listening', r));
-    return new Fake(wss);
-  }
-  get url(): string {
-    return `ws://127.0.0.1:${(this.wss.address() as { port: number }).port}`;
-  }
-  close(): Promise<void> {
-    for (const c of this.wss.clients) c.terminate();
-    return new Promise((r) => this.wss.close(() => r()));
-  }
-}
-
-function send(ws: WebSocket, frame: unknown): void {
-  ws.send(typeof frame === 'string' || Buffer.isBuffer(frame) ? frame : JSON.stringify(frame));
-}
 
 const fakes: Fake[] = [];
 after(async () => {

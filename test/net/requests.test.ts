@@ -200,3 +200,21 @@ describe('behind', () => {
     }
   });
 });
+
+describe('pacing', () => {
+  it('a burst beyond the server rate limit is paced by the client, not refused', async () => {
+    const s = await startServer(`${tmp.dir}/pace.db`, [...QUIET, '--rate', '50', '--burst', '20']);
+    const a = (await onlineClient(s.url, 'pacer')).client;
+    try {
+      const t0 = Date.now();
+      const results = await Promise.allSettled(Array.from({ length: 100 }, () => a.ping()));
+      const refused = results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
+      assert.deepEqual(refused, [], 'no rate_limited refusals');
+      // 10 at once (half the burst), then 50 per second.
+      assert.ok(Date.now() - t0 >= 1000, 'the client waited for tokens');
+    } finally {
+      await a.stop();
+      await s.kill('SIGKILL');
+    }
+  });
+});
