@@ -9,7 +9,7 @@ import type { ArborApi, Conversation, Message } from '../../main/contract/index.
 import { startCore, type CoreHandle, type StartCoreOptions } from '../../main/core/start.js';
 import { startServer, type ServerProc } from '../server/client.js';
 
-export const FAST = { reconnectBaseMs: 50, reconnectCapMs: 500, retryBaseMs: 50, retryCapMs: 500, receiptDelayMs: 20, keyPackageTarget: 30, keyPackageLow: 10, quiet: true } as const;
+export const FAST = { reconnectBaseMs: 50, reconnectCapMs: 500, retryBaseMs: 50, retryCapMs: 500, receiptDelayMs: 20, keyPackageTarget: 30, keyPackageLow: 10, quiet: process.env.ARBOR_TEST_LOG === undefined } as const;
 
 export interface Ds {
   readonly server: ServerProc;
