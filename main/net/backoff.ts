@@ -2,6 +2,7 @@
 // (delay uniform in [0, min(cap, base * 2^attempt)) ), so that many clients
 // cut off by one server restart do not all come back in the same instant.
 
+import { MAX_TIMER_MS } from './clock.js';
 import { DsArgumentError } from './errors.js';
 
 export interface BackoffPolicy {
@@ -14,8 +15,8 @@ export interface BackoffPolicy {
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 500, capMs: 30_000 };
 
 export function checkBackoff(p: BackoffPolicy): BackoffPolicy {
-  const ok = (v: number): boolean => Number.isFinite(v) && v >= 0;
-  if (!ok(p.baseMs) || !ok(p.capMs) || p.capMs < p.baseMs) throw new DsArgumentError('backoff: expected 0 <= baseMs <= capMs');
+  const ok = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_TIMER_MS;
+  if (!ok(p.baseMs) || !ok(p.capMs) || p.capMs < p.baseMs) throw new DsArgumentError(`backoff: expected 0 <= baseMs <= capMs <= ${MAX_TIMER_MS}`);
   return p;
 }
 

@@ -22,7 +22,7 @@
 
 import { DsApi, DsSession, type DsCallOptions } from './api.js';
 import { backoffDelay, checkBackoff, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
-import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { MAX_TIMER_MS, systemClock, type Clock, type TimerHandle } from './clock.js';
 import { checkUrl, Connection, type ConnectionOptions, type DsTlsOptions, type ProtocolErrorAction, type WebSocketFactory } from './connection.js';
 import { DeviceKey } from './device-key.js';
 import { Emitter } from './emitter.js';
@@ -130,7 +130,7 @@ interface Waiting {
 }
 
 function ms(v: unknown, name: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new DsArgumentError(`${name}: expected a positive number of ms`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > MAX_TIMER_MS) throw new DsArgumentError(`${name}: expected a number of ms in (0, ${MAX_TIMER_MS}]`);
   return v;
 }
 
@@ -178,9 +178,10 @@ export class DsClient extends DsApi {
     this.stableAfterMs = ms(options.stableAfterMs ?? DEFAULT_STABLE_AFTER_MS, 'stableAfterMs');
     this.backoff = checkBackoff({ ...DEFAULT_BACKOFF, ...options.backoff });
     this.clock = options.clock ?? systemClock;
+    if (options.random !== undefined && typeof options.random !== 'function') throw new DsArgumentError('random: expected a function');
     this.random = options.random ?? Math.random;
     this.log = options.log ?? silentLogger;
-    this.onOnlineHook = options.onOnline;
+    this.setOnOnline(options.onOnline);
     this.events = new Emitter((event, err) => this.log('warn', `ds ${event} listener threw: ${(err as Error)?.stack ?? String(err)}`));
   }
 

@@ -4,6 +4,9 @@
 
 export type TimerHandle = unknown;
 
+/** Node fires a timer of more than 2^31 - 1 ms at once; no delay or timeout may exceed this. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface Clock {
   now(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;

@@ -21,7 +21,7 @@
 // Nothing the server sends can throw out of this module.
 
 import { WebSocket, type ClientOptions, type RawData } from 'ws';
-import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { MAX_TIMER_MS, systemClock, type Clock, type TimerHandle } from './clock.js';
 import type { DeviceKey } from './device-key.js';
 import { DsArgumentError, DsDisconnected, DsFrameTooLarge, DsProtocolError, DsTimeout, DsUnreachable, requestError } from './errors.js';
 import { parseServerFrame, type ServerFrame } from './frames.js';
@@ -95,8 +95,10 @@ export function checkUrl(url: unknown): string {
   return url;
 }
 
-function positiveMs(v: unknown, name: string, allowZero = false): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < (allowZero ? 0 : 1)) throw new DsArgumentError(`${name}: expected a positive number of ms`);
+function positive(v: unknown, name: string, allowZero = false, max = MAX_TIMER_MS): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < (allowZero ? 0 : 1) || v > max) {
+    throw new DsArgumentError(`${name}: expected a number in [${allowZero ? 0 : 1}, ${max}]`);
+  }
   return v;
 }
 
@@ -178,9 +180,9 @@ export class Connection {
   static open(options: ConnectionOptions): Promise<Connection> {
     try {
       checkUrl(options.url);
-      positiveMs(options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, 'connectTimeoutMs');
-      positiveMs(options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, 'idleTimeoutMs', true);
-      positiveMs(options.maxIncomingFrameBytes ?? DEFAULT_MAX_INCOMING_FRAME_BYTES, 'maxIncomingFrameBytes');
+      positive(options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, 'connectTimeoutMs');
+      positive(options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, 'idleTimeoutMs', true);
+      positive(options.maxIncomingFrameBytes ?? DEFAULT_MAX_INCOMING_FRAME_BYTES, 'maxIncomingFrameBytes', false, Number.MAX_SAFE_INTEGER);
       return new Connection(options).ready;
     } catch (err) {
       if (err instanceof DsArgumentError) return Promise.reject(err);
@@ -202,7 +204,7 @@ export class Connection {
   request<T extends DsRequestType>(req: PreparedRequest<T>, timeoutMs: number): Promise<DsResult<T>> {
     if (this.state !== 'open') return Promise.reject(new DsDisconnected(`${req.type}: the connection is not open`, false));
     try {
-      positiveMs(timeoutMs, 'timeoutMs');
+      positive(timeoutMs, 'timeoutMs');
     } catch (err) {
       return Promise.reject(err as Error);
     }
@@ -224,7 +226,7 @@ export class Connection {
   async login(userId: string, deviceId: string, key: DeviceKey, timeoutMs: number): Promise<DeviceRef> {
     argId(userId, 'userId');
     argId(deviceId, 'deviceId');
-    const deadline = this.clock.now() + positiveMs(timeoutMs, 'timeoutMs');
+    const deadline = this.clock.now() + positive(timeoutMs, 'timeoutMs');
     const { challenge } = await this.request(prepareRequest('challenge', {}), timeoutMs);
     const signature = key.signLogin(challenge, userId, deviceId);
     return this.request(prepareRequest('login', { userId, deviceId, challenge, signature }), this.left(deadline, 'login'));
@@ -234,7 +236,7 @@ export class Connection {
   async register(userId: string, deviceId: string, key: DeviceKey, authorization: DsAuthorization | undefined, timeoutMs: number): Promise<DeviceRef> {
     argId(userId, 'userId');
     argId(deviceId, 'deviceId');
-    const deadline = this.clock.now() + positiveMs(timeoutMs, 'timeoutMs');
+    const deadline = this.clock.now() + positive(timeoutMs, 'timeoutMs');
     const { challenge } = await this.request(prepareRequest('challenge', {}), timeoutMs);
     const signature = key.signRegister(challenge, userId, deviceId);
     const params = { userId, deviceId, publicKey: key.publicKey, challenge, signature, ...(authorization === undefined ? {} : { authorization }) };

@@ -4,6 +4,9 @@
 // is returned as `bad-response`, so the request it answers fails with that
 // error instead of waiting for its timeout.
 //
+// Members v1 does not define are ignored: results are built field by field,
+// so nothing unchecked reaches the caller, and a newer server may add fields.
+//
 // A frame with a `push` member is a push even when it also has an `id`: the
 // `welcome` push carries the Welcome's own `id` (§6.3), so `id` alone does not
 // make a response.
