@@ -473,7 +473,10 @@ export class DsClient extends DsApi {
       return;
     }
     conn.request(w.req, left).then(w.resolve, (err: unknown) => {
-      const retry = err instanceof DsDisconnected && (!err.sent || w.req.idempotent) && w.wait && this.running && w.deadline - this.clock.now() >= 1;
+      // Not after 1009: the frame that was too large is most likely this request's own answer (a big
+      // fetch page), and asking again would only repeat the drop; the caller should ask for less.
+      const retry =
+        err instanceof DsDisconnected && (!err.sent || (w.req.idempotent && err.closeCode !== 1009)) && w.wait && this.running && w.deadline - this.clock.now() >= 1;
       if (retry) {
         if (this.online && this.conn !== undefined && this.conn !== conn) this.dispatch(w, this.conn);
         else this.enqueue(w);

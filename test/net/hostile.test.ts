@@ -191,8 +191,11 @@ describe('nonsense after login', () => {
     assert.ok(events.length >= garbage.length && events.every((e) => e.action === 'dropped'));
   });
 
-  it('a frame above maxIncomingFrameBytes drops the connection (1009)', async () => {
+  it('a frame above maxIncomingFrameBytes drops the connection (1009); even a read is not resent', async () => {
     f.handler = (req, ws) => send(ws, { v: 1, id: req.id, ok: true, groupId: g, seq: 1, pad: 'x'.repeat(MAX_IN + 10) });
+    const big = await c.fetch({ groupId: G, limit: 500 }).catch((e: unknown) => e);
+    assert.ok(big instanceof DsDisconnected && big.sent && big.closeCode === 1009 && /maxIncomingFrameBytes/.test(big.message), String(big));
+    await waitStatus(c, (s) => s.status === 'online');
     const err = await sendErr();
     assert.ok(err instanceof DsDisconnected && err.sent && err.closeCode === 1009, `${String(err)} ${(err as DsDisconnected).closeCode}`);
   });
