@@ -136,6 +136,14 @@ export class Sync {
         this.ctx.log(`${conversationId}: fetch after ${after} failed: ${(e as Error).message}`);
         return false;
       }
+      if (after === 0 && page.acked > 0) {
+        // Joined from a Welcome: nothing before the server's cursor (the commit that added us) is ours to read.
+        this.ctx.tx(() => store.conversations.setProcessedSeq(conversationId, page.acked));
+        this.receiver.store(conversationId, page.messages);
+        this.receiver.processStored(conversationId);
+        if (!page.more) return true;
+        continue;
+      }
       this.receiver.store(conversationId, page.messages);
       const first = page.messages[0];
       // The server has nothing between our cursor and its first message (expired, or never ours to read).

@@ -68,6 +68,7 @@ test('create, talk, go offline, rename, come back, remove', async () => {
   assert.ok(sys.some((t) => /bob renamed the conversation to “Weekend trip”/.test(t)), sys.join('\n'));
   assert.ok(sys.some((t) => /alice removed bob/.test(t)), sys.join('\n'));
   const bobLines = (await allMessages(bob, id)).filter((m) => m.kind === 'system').map((m) => m.text);
+  assert.ok(!bobLines.some((t) => /missing/.test(t)), `a new member sees no gap: ${bobLines.join(' / ')}`);
   assert.ok(bobLines.some((t) => /alice removed you/.test(t)), bobLines.join('\n'));
   await assert.rejects(bob.api.invoke('messages.send', { conversationId: id, text: 'still here?' }), /not a member/);
 });
