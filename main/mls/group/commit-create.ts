@@ -112,7 +112,8 @@ function defaultReferences(state: GroupState): PendingProposal[] {
  * application to the tree passes the group checks.
  */
 function committable(suite: CipherSuite, state: GroupState, candidates: readonly PendingProposal[], inline: readonly ResolvedProposal[], opts: CreateCommitOptions): PendingProposal[] {
-  const ctx = { suite, tree: state.tree, groupContext: state.groupContext, committer: memberSender(state.ownLeaf), allowedResumptionUsages: opts.allowedResumptionUsages, now: opts.now };
+  const checkHpkeKeys = state.config.checkHpkeKeys;
+  const ctx = { suite, tree: state.tree, groupContext: state.groupContext, committer: memberSender(state.ownLeaf), allowedResumptionUsages: opts.allowedResumptionUsages, now: opts.now, checkHpkeKeys };
   const kept: PendingProposal[] = [];
   const asResolved = (p: PendingProposal): ResolvedProposal => ({ proposal: p.proposal, sender: p.sender, ref: p.ref });
   for (const p of candidates) {
@@ -122,7 +123,7 @@ function committable(suite: CipherSuite, state: GroupState, candidates: readonly
       validateProposalList({ ...ctx, keyPackagesChecked: true }, trial);
       if (p.proposal.proposalType === ProposalType.psk) findPsk(p.proposal.psk.psk, state, opts.psks);
       // The group-dependent rules too (required capabilities after a GroupContextExtensions, unique keys).
-      applyProposals(suite, state.tree, state.groupContext, trial, { now: opts.now, validateCredential: opts.validateCredential });
+      applyProposals(suite, state.tree, state.groupContext, trial, { now: opts.now, validateCredential: opts.validateCredential, checkHpkeKeys });
       kept.push(p);
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
@@ -154,8 +155,9 @@ export function createCommit(state: GroupState, opts: CreateCommitOptions = {}):
     ...byValue.map((proposal): ProposalOrRef => ({ type: ProposalOrRefType.proposal, proposal })),
   ];
   const gc0 = state.groupContext;
-  validateProposalList({ suite, tree: state.tree, groupContext: gc0, committer: me, allowedResumptionUsages: opts.allowedResumptionUsages, now: opts.now }, resolved);
-  const applied = applyProposals(suite, state.tree, gc0, resolved, { now: opts.now, validateCredential: opts.validateCredential });
+  const checkHpkeKeys = state.config.checkHpkeKeys;
+  validateProposalList({ suite, tree: state.tree, groupContext: gc0, committer: me, allowedResumptionUsages: opts.allowedResumptionUsages, now: opts.now, checkHpkeKeys }, resolved);
+  const applied = applyProposals(suite, state.tree, gc0, resolved, { now: opts.now, validateCredential: opts.validateCredential, checkHpkeKeys });
   const provisional = (treeHash: Uint8Array): GroupContext => ({ ...gc0, epoch: gc0.epoch + 1n, treeHash, extensions: applied.extensions });
   const addedLeaves = applied.added.map((a) => a.index);
 

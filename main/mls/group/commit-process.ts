@@ -21,7 +21,7 @@ import { nextEpochState } from './epoch.js';
 import { checkResyncRemoves } from './external-commit-check.js';
 import { checkUpdatePathFits } from './leaf-fit.js';
 import { externalInitSecret } from './external-init.js';
-import { checkHpkePublicKey } from '../crypto/hpke-key-check.js';
+import { hpkeKeyCheck } from '../crypto/hpke-key-check.js';
 import type { GroupContext } from './group-context.js';
 import { applyProposals } from './proposal-apply.js';
 import { resolveProposals } from './proposal-list.js';
@@ -60,9 +60,10 @@ export function processCommit(suite: CipherSuite, state: GroupState, ac: Authent
   }
   const gc0 = state.groupContext;
   const resolved = resolveProposals(commit.proposals, sender, state.pendingProposals);
-  validateProposalList({ suite, tree: state.tree, groupContext: gc0, committer: sender, now: opts.now }, resolved);
+  const checkHpkeKeys = state.config.checkHpkeKeys;
+  validateProposalList({ suite, tree: state.tree, groupContext: gc0, committer: sender, now: opts.now, checkHpkeKeys }, resolved);
   if (pathRequired(resolved) && commit.path === undefined) throw new ValidationError('Commit: an UpdatePath is required for these proposals but missing');
-  const applied = applyProposals(suite, state.tree, gc0, resolved, opts);
+  const applied = applyProposals(suite, state.tree, gc0, resolved, { ...opts, checkHpkeKeys });
 
   let committer: LeafIndex;
   let treeForPath = applied.tree;
@@ -91,8 +92,9 @@ export function processCommit(suite: CipherSuite, state: GroupState, ac: Authent
     updated: applied.updated,
   };
   if (commit.path !== undefined) {
-    checkHpkePublicKey(suite, commit.path.leafNode.encryptionKey, 'UpdatePath leaf_node.encryption_key');
-    commit.path.nodes.forEach((n, i) => checkHpkePublicKey(suite, n.encryptionKey, `UpdatePath node ${i}: encryption_key`));
+    const checkKey = hpkeKeyCheck(checkHpkeKeys);
+    checkKey(suite, commit.path.leafNode.encryptionKey, 'UpdatePath leaf_node.encryption_key');
+    commit.path.nodes.forEach((n, i) => checkKey(suite, n.encryptionKey, `UpdatePath node ${i}: encryption_key`));
     const leafBefore = external ? undefined : applied.tree.leaf(committer);
     if (leafBefore !== undefined && equalBytes(leafBefore.encryptionKey, commit.path.leafNode.encryptionKey)) {
       throw new ValidationError('Commit: UpdatePath leaf encryption key equals the committer\'s current one');

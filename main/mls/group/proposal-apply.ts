@@ -20,7 +20,7 @@ import type { LeafIndex } from '../tree/math.js';
 import type { RatchetTree } from '../tree/ratchet-tree.js';
 import { removeLeaf, updateLeaf } from '../tree/tree-changes.js';
 import { addLeaves } from './add-leaves.js';
-import { checkHpkePublicKey } from '../crypto/hpke-key-check.js';
+import { hpkeKeyCheck } from '../crypto/hpke-key-check.js';
 import { equalBytes, toHex } from '../util/bytes.js';
 import type { GroupContext } from './group-context.js';
 import type { ResolvedProposal } from './proposal-list.js';
@@ -29,6 +29,8 @@ export interface ApplyOptions {
   /** Seconds since the Unix epoch; when given, added KeyPackages' lifetimes must cover it. */
   readonly now?: bigint;
   readonly validateCredential?: CredentialValidator;
+  /** GroupConfig.checkHpkeKeys of the member applying (default true). */
+  readonly checkHpkeKeys?: boolean;
 }
 
 export interface AppliedProposals {
@@ -103,7 +105,7 @@ export function applyProposals(
       `Update from leaf ${l}`,
     );
     if (equalBytes(old.encryptionKey, p.update.leafNode.encryptionKey)) throw new ValidationError(`Update from leaf ${l}: encryption key is unchanged`);
-    checkHpkePublicKey(suite, p.update.leafNode.encryptionKey, `Update from leaf ${l}: encryption_key`);
+    hpkeKeyCheck(opts.checkHpkeKeys)(suite, p.update.leafNode.encryptionKey, `Update from leaf ${l}: encryption_key`);
     tree = updateLeaf(tree, l, p.update.leafNode);
     updated.push(l);
     changed.push(l);

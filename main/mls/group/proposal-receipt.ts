@@ -16,7 +16,7 @@ import { LeafNodeSource } from '../tree/leaf-node.js';
 import { requiredCapabilitiesOf, validateLeafNode, type CredentialValidator } from '../tree/leaf-validation.js';
 import type { NodeIndex } from '../tree/math.js';
 import { equalBytes } from '../util/bytes.js';
-import { checkHpkePublicKey } from '../crypto/hpke-key-check.js';
+import { hpkeKeyCheck } from '../crypto/hpke-key-check.js';
 import { checkCredentialFit, checkEncryptionKeysFresh, checkSignatureKeyFree } from './leaf-fit.js';
 import type { GroupState } from './state.js';
 
@@ -30,7 +30,12 @@ export function validateReceivedProposal(suite: CipherSuite, state: GroupState, 
   const tree = state.tree;
   switch (proposal.proposalType) {
     case ProposalType.add: {
-      validateKeyPackage(suite, proposal.add.keyPackage, { version: gc.version, ...(opts.now !== undefined ? { now: opts.now } : {}), where: 'Add proposal: KeyPackage' });
+      validateKeyPackage(suite, proposal.add.keyPackage, {
+        version: gc.version,
+        ...(opts.now !== undefined ? { now: opts.now } : {}),
+        where: 'Add proposal: KeyPackage',
+        checkHpkeKeys: state.config.checkHpkeKeys,
+      });
       const kp = proposal.add.keyPackage;
       if (opts.validateCredential !== undefined && !opts.validateCredential(kp.leafNode.credential, kp.leafNode.signatureKey)) {
         throw new ValidationError('Add proposal: credential rejected by the authentication service');
@@ -50,7 +55,7 @@ export function validateReceivedProposal(suite: CipherSuite, state: GroupState, 
         `Update proposal from leaf ${l}`,
       );
       if (equalBytes(old.encryptionKey, leaf.encryptionKey)) throw new ValidationError(`Update proposal from leaf ${l}: encryption key is unchanged`);
-      checkHpkePublicKey(suite, leaf.encryptionKey, `Update proposal from leaf ${l}: encryption_key`);
+      hpkeKeyCheck(state.config.checkHpkeKeys)(suite, leaf.encryptionKey, `Update proposal from leaf ${l}: encryption_key`);
       // §7.3 against the whole tree, as for an UpdatePath leaf (leaf-fit.ts); checked again when committed.
       checkCredentialFit(tree, l, leaf, `Update proposal from leaf ${l}`);
       checkSignatureKeyFree(tree, l, leaf.signatureKey, `Update proposal from leaf ${l}`);

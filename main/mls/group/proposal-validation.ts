@@ -44,6 +44,8 @@ export interface ProposalListContext {
   readonly now?: bigint;
   /** The Adds' KeyPackages were validated already (by an earlier call): skip their signature checks. */
   readonly keyPackagesChecked?: boolean;
+  /** GroupConfig.checkHpkeKeys of the member checking (default true). */
+  readonly checkHpkeKeys?: boolean;
 }
 
 /** RFC 9420 §12.1.8: which proposal types each sender type may send (also checked on receipt of a proposal). */
@@ -80,7 +82,12 @@ export function validateProposalList(ctx: ProposalListContext, list: readonly Re
     switch (p.proposalType) {
       case ProposalType.add:
         if (ctx.keyPackagesChecked !== true) {
-          validateKeyPackage(suite, p.add.keyPackage, { version: ctx.groupContext.version, ...(ctx.now !== undefined ? { now: ctx.now } : {}), where: `${where}: KeyPackage` });
+          validateKeyPackage(suite, p.add.keyPackage, {
+            version: ctx.groupContext.version,
+            ...(ctx.now !== undefined ? { now: ctx.now } : {}),
+            where: `${where}: KeyPackage`,
+            checkHpkeKeys: ctx.checkHpkeKeys,
+          });
         }
         break;
       case ProposalType.update: {

@@ -4,7 +4,7 @@
 // inconsistent fields and trailing bytes are DecodeErrors.
 //
 // struct {
-//   uint16 format = 1;
+//   uint16 format = 2;                             // format 1 (no check_hpke_keys) is still read
 //   CipherSuite cipher_suite;
 //   GroupContext group_context;
 //   uint32 n_leaves; optional<Node> nodes<V>;        // full width, blanks included
@@ -19,7 +19,7 @@
 //   ResumptionPsk resumption_psks<V>;              // { uint64 epoch; opaque psk<V>; }
 //   PastEpoch past_epochs<V>;                      // { GroupContext; opaque sender_data_secret<V>; SecretTreeState; optional<opaque> signature_keys<V>; }
 //   optional<ReInit> reinit;
-//   GroupConfig config;                            // uint32 x5, uint16 wire format, uint8 bool x2
+//   GroupConfig config;                            // uint32 x5, uint16 wire format, uint8 bool x3
 // } StoredGroupState;
 
 import { Decoder } from '../codec/decoder.js';
@@ -34,9 +34,9 @@ import { directPath, leafIndex, nodeWidth, root, type NodeIndex } from '../tree/
 import { decodeNode, encodeNode, NodeType, type Node } from '../tree/node.js';
 import { RatchetTree } from '../tree/ratchet-tree.js';
 import { decodeGroupContext, encodeGroupContext } from './group-context.js';
-import { CONFIG_LIMITS, type EpochKeys, type GroupConfig, type GroupState, type PastEpoch } from './state.js';
+import { CONFIG_LIMITS, DEFAULT_GROUP_CONFIG, type EpochKeys, type GroupConfig, type GroupState, type PastEpoch } from './state.js';
 
-export const GROUP_STATE_FORMAT = 1;
+export const GROUP_STATE_FORMAT = 2;
 
 const KEY_NAMES = [
   'initSecret',
@@ -70,7 +70,7 @@ function decodeTreeFull(d: Decoder): RatchetTree {
 
 function encodeConfig(e: Encoder, c: GroupConfig): void {
   e.u32(c.paddingBlockSize).u32(c.pastEpochsKept).u32(c.resumptionPsksKept).u32(c.maxForwardDistance).u32(c.maxSkippedKeys);
-  e.u16(c.handshakeWireFormat).u8(c.ratchetTreeExtension ? 1 : 0).u8(c.externalPub ? 1 : 0);
+  e.u16(c.handshakeWireFormat).u8(c.ratchetTreeExtension ? 1 : 0).u8(c.externalPub ? 1 : 0).u8(c.checkHpkeKeys ? 1 : 0);
 }
 
 function bool(d: Decoder, field: string): boolean {
@@ -79,7 +79,7 @@ function bool(d: Decoder, field: string): boolean {
   return v === 1;
 }
 
-function decodeConfig(d: Decoder): GroupConfig {
+function decodeConfig(d: Decoder, format: number): GroupConfig {
   const paddingBlockSize = d.u32('padding_block_size');
   const pastEpochsKept = d.u32('past_epochs_kept');
   const resumptionPsksKept = d.u32('resumption_psks_kept');
@@ -89,11 +89,12 @@ function decodeConfig(d: Decoder): GroupConfig {
   if (wf !== WireFormat.mlsPublicMessage && wf !== WireFormat.mlsPrivateMessage) d.fail('handshake_wire_format', `not a handshake wire format: ${wf}`);
   const ratchetTreeExtension = bool(d, 'ratchet_tree_extension');
   const externalPub = bool(d, 'external_pub');
+  const checkHpkeKeys = format === 1 ? DEFAULT_GROUP_CONFIG.checkHpkeKeys : bool(d, 'check_hpke_keys');
   const numbers = { paddingBlockSize, pastEpochsKept, resumptionPsksKept, maxForwardDistance, maxSkippedKeys };
   for (const [k, max] of Object.entries(CONFIG_LIMITS) as [keyof typeof CONFIG_LIMITS, number][]) {
     if (numbers[k] > max) d.fail(k, `${numbers[k]} exceeds the limit ${max}`);
   }
-  return { paddingBlockSize, pastEpochsKept, resumptionPsksKept, maxForwardDistance, maxSkippedKeys, handshakeWireFormat: wf, ratchetTreeExtension, externalPub };
+  return { paddingBlockSize, pastEpochsKept, resumptionPsksKept, maxForwardDistance, maxSkippedKeys, handshakeWireFormat: wf, ratchetTreeExtension, externalPub, checkHpkeKeys };
 }
 
 function encodePastEpoch(e: Encoder, p: PastEpoch): void {
@@ -128,7 +129,7 @@ export function encodeGroupState(e: Encoder, s: GroupState): void {
 
 export function decodeGroupState(d: Decoder): GroupState {
   const format = d.u16('format');
-  if (format !== GROUP_STATE_FORMAT) d.fail('format', `unknown group state format ${format} (this build reads ${GROUP_STATE_FORMAT})`);
+  if (format !== GROUP_STATE_FORMAT && format !== 1) d.fail('format', `unknown group state format ${format} (this build reads 1 and ${GROUP_STATE_FORMAT})`);
   const cs = d.u16('cipher_suite');
   if (!isCipherSuiteId(cs)) d.fail('cipher_suite', `unsupported cipher suite ${cs}`);
   const nh = NH[cs];
@@ -202,7 +203,7 @@ export function decodeGroupState(d: Decoder): GroupState {
     return { groupContext: gc, senderDataSecret, secretTree: st, signatureKeys };
   });
   const reinit = d.optional('reinit', decodeReInit);
-  const config = d.field('config', decodeConfig);
+  const config = d.field('config', (dc) => decodeConfig(dc, format));
   const base: GroupState = {
     cipherSuite: cs,
     groupContext,

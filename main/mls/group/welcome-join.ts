@@ -29,7 +29,7 @@ import type { RatchetTree } from '../tree/ratchet-tree.js';
 import { privateKeysFromPathSecret } from '../tree/treekem.js';
 import { equalBytes } from '../util/bytes.js';
 import { freshEpochState } from './epoch.js';
-import { checkHpkeKeyLength, checkHpkePublicKey } from '../crypto/hpke-key-check.js';
+import { hpkeKeyCheck } from '../crypto/hpke-key-check.js';
 import { pskSecretFor, type PskLookup } from './psk-lookup.js';
 import { checkConfig, DEFAULT_GROUP_CONFIG, type GroupConfig, type GroupState } from './state.js';
 import { verifiedGroupInfoTree } from './group-info-tree.js';
@@ -48,9 +48,10 @@ export interface JoinFromWelcomeParams {
   readonly now?: bigint;
   readonly validateCredential?: CredentialValidator;
   /**
-   * Check every HPKE key of the received tree with a KEM operation (default true).
-   * False checks only their length: a large group joins faster, at the risk that
-   * a malicious inviter's bad key makes this member's commits fail later.
+   * Check every HPKE key of the received tree with a KEM operation (default: the
+   * config's checkHpkeKeys policy, true unless changed). False checks only their
+   * length: a large group joins faster, at the risk that a malicious inviter's bad
+   * key makes this member's commits fail later.
    */
   readonly checkTreeKeys?: boolean;
   /** Largest tree (in leaves, blank ones included) accepted; default DEFAULT_MAX_TREE_LEAVES. */
@@ -109,9 +110,9 @@ export function joinFromWelcome(p: JoinFromWelcomeParams): JoinedGroup {
   const tree = verifiedGroupInfoTree(suite, groupInfo, p, 'Welcome');
   const signer = groupInfo.signer as LeafIndex; // a member of the tree: checked with the signature
 
-  // RFC 9180 §7.1.4: every HPKE key of the tree must be usable, or this member's first
-  // commit would fail to encrypt to it. One KEM operation per node; opt out for speed.
-  const checkKey = p.checkTreeKeys === false ? checkHpkeKeyLength : checkHpkePublicKey;
+  // Policy (RFC 9180 §7.1.4 at arrival): every HPKE key of the tree must be usable, or this
+  // member's first commit would fail to encrypt to it. One KEM operation per node; opt out for speed.
+  const checkKey = hpkeKeyCheck(p.checkTreeKeys ?? config.checkHpkeKeys);
   for (const [x, n] of tree.entries()) checkKey(suite, n.nodeType === NodeType.leaf ? n.leaf.encryptionKey : n.parent.encryptionKey, `tree node ${x}`);
 
   const mine = encode(encodeLeafNode, kp.leafNode);

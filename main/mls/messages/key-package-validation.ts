@@ -20,7 +20,7 @@
 import type { CipherSuite } from '../crypto/provider.js';
 import { ValidationError } from '../errors.js';
 import { PROTOCOL_VERSION_MLS10 } from '../group/group-context.js';
-import { checkHpkePublicKey } from '../crypto/hpke-key-check.js';
+import { hpkeKeyCheck } from '../crypto/hpke-key-check.js';
 import { LeafNodeSource } from '../tree/leaf-node.js';
 import { validateLeafNode, type CredentialValidator } from '../tree/leaf-validation.js';
 import { equalBytes } from '../util/bytes.js';
@@ -38,6 +38,8 @@ export interface KeyPackageValidationOptions {
   readonly validateCredential?: CredentialValidator;
   /** Prefix of error messages; default 'KeyPackage'. */
   readonly where?: string;
+  /** The GroupConfig.checkHpkeKeys policy: false checks only the keys' length. Default true. */
+  readonly checkHpkeKeys?: boolean;
 }
 
 /**
@@ -71,6 +73,7 @@ export function validateKeyPackage(suite: CipherSuite, kp: KeyPackage, opts: Key
   if (equalBytes(kp.initKey, leaf.encryptionKey)) fail('init_key equals leaf_node.encryption_key');
   // Policy (RFC 9180 §7.1.4 at arrival, crypto/hpke-key-check.ts): §10 "The value for init_key MUST be a
   // public key for the asymmetric encryption scheme defined by cipher_suite".
-  checkHpkePublicKey(suite, kp.initKey, `${where}: init_key`);
-  checkHpkePublicKey(suite, leaf.encryptionKey, `${where}: leaf_node.encryption_key`);
+  const checkKey = hpkeKeyCheck(opts.checkHpkeKeys);
+  checkKey(suite, kp.initKey, `${where}: init_key`);
+  checkKey(suite, leaf.encryptionKey, `${where}: leaf_node.encryption_key`);
 }
