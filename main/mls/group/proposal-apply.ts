@@ -46,7 +46,7 @@ export interface AppliedProposals {
 
 const DEFAULT_EXTENSIONS: ReadonlySet<number> = new Set([1, 2, 3, 4, 5]);
 
-/** RFC 9420 §12.1.7, §11.1: does a member's leaf support the group's extensions and required capabilities? */
+/** RFC 9420 §13.4, §11.1: does a member's leaf support every extension of the GroupContext and its required capabilities? */
 export function leafSupportsGroup(leaf: LeafNode, extensions: readonly Extension[]): string | undefined {
   const caps = leaf.capabilities;
   for (const x of extensions) {
@@ -145,15 +145,38 @@ export function applyProposals(
     else if (p.proposalType === ProposalType.external_init) externalInit = p.externalInit;
     else if (p.proposalType === ProposalType.reinit) reinit = p.reinit;
   }
+  // §12.1.7: "A GroupContextExtensions proposal is invalid if it includes a required_capabilities extension and
+  // some members of the group do not support some of the required capabilities (including those added in the
+  // same Commit, and excluding those removed)." Support of the other new extensions is the committer's check
+  // (checkCommitterExtensionSupport, §13.4), not the receiver's.
   if (gce !== undefined) {
     for (const l of tree.memberLeaves()) {
-      const why = leafSupportsGroup(tree.leaf(l)!, extensions);
+      const why = leafSupportsRequired(tree.leaf(l)!, extensions);
       if (why !== undefined) throw new ValidationError(`GroupContextExtensions: leaf ${l} ${why}`);
     }
   }
   if (changed.length > 0) checkChangedLeaves(tree, tree0, changed);
   const out: AppliedProposals = { tree, extensions, added, removed, updated, psks };
   return { ...out, ...(externalInit !== undefined ? { externalInit } : {}), ...(reinit !== undefined ? { reinit } : {}) };
+}
+
+/**
+ * RFC 9420 §13.4, the duties of the member that adds: "A client adding a new member
+ * to a group MUST verify that the LeafNode for the new member is compatible with the
+ * group's extensions. The capabilities field MUST indicate support for each extension
+ * in the GroupContext." With a GroupContextExtensions proposal, "an extension in use
+ * by the group MUST be supported by all members of the group", so then every member
+ * is checked. Arbor applies this when it commits (commit-create.ts); a receiver checks
+ * only what §7.3 and §12.1.7 list (required_capabilities, in applyProposals), so a
+ * commit of another implementation that skips this check is still followed.
+ */
+export function checkCommitterExtensionSupport(applied: AppliedProposals, list: readonly ResolvedProposal[]): void {
+  const gce = list.some((p) => p.proposal.proposalType === ProposalType.group_context_extensions);
+  const leaves = gce ? applied.tree.memberLeaves() : applied.added.map((a) => a.index);
+  for (const l of leaves) {
+    const why = leafSupportsGroup(applied.tree.leaf(l)!, applied.extensions);
+    if (why !== undefined) throw new ValidationError(`${gce ? 'GroupContextExtensions' : 'Add'}: leaf ${l} ${why} (RFC 9420 §13.4)`);
+  }
 }
 
 /**

@@ -33,6 +33,7 @@ import { hpkeKeyCheck } from '../crypto/hpke-key-check.js';
 import { pskSecretFor, type PskLookup } from './psk-lookup.js';
 import { checkConfig, DEFAULT_GROUP_CONFIG, type GroupConfig, type GroupState } from './state.js';
 import { verifiedGroupInfoTree } from './group-info-tree.js';
+import { leafSupportsGroup } from './proposal-apply.js';
 
 export interface JoinFromWelcomeParams {
   /** MLSMessage(Welcome) bytes, or a decoded Welcome. */
@@ -118,6 +119,11 @@ export function joinFromWelcome(p: JoinFromWelcomeParams): JoinedGroup {
   const mine = encode(encodeLeafNode, kp.leafNode);
   const me = tree.memberLeaves().find((l) => equalBytes(encode(encodeLeafNode, tree.leaf(l)!), mine));
   if (me === undefined) throw new ValidationError('Welcome: our KeyPackage leaf is not in the tree');
+  // §13.4: "A client joining a group MUST verify that it supports every extension in the GroupContext for the
+  // group. Otherwise, it MUST treat the enclosing GroupInfo message as invalid and not join the group." What this
+  // client supports is what its leaf advertises ("A client that posts a KeyPackage MUST support all parameters advertised in it").
+  const unsupported = leafSupportsGroup(tree.leaf(me)!, gc.extensions);
+  if (unsupported !== undefined) throw new ValidationError(`Welcome: our leaf ${unsupported} (RFC 9420 §13.4: not joining)`);
   let privateKeys = newTreePrivateKeys(me, p.keyPackage.encryptionPrivateKey);
   if (groupSecrets.pathSecret !== undefined) {
     if (signer === me) throw new ValidationError('Welcome: a path secret, but the GroupInfo signer is ourselves');
