@@ -105,6 +105,7 @@ export interface ResumedJoinParams {
   readonly provider?: CryptoProvider;
   readonly now?: bigint;
   readonly validateCredential?: CredentialValidator;
+  readonly maxTreeLeaves?: number;
 }
 
 /**
@@ -123,6 +124,7 @@ export function joinResumedGroup(old: GroupState, usage: ResumptionPSKUsage, psk
     ...(p.config !== undefined ? { config: p.config } : {}),
     ...(p.now !== undefined ? { now: p.now } : {}),
     ...(p.validateCredential !== undefined ? { validateCredential: p.validateCredential } : {}),
+    ...(p.maxTreeLeaves !== undefined ? { maxTreeLeaves: p.maxTreeLeaves } : {}),
   });
   const special = joined.groupSecrets.psks.filter((id) => id.psktype === PSKType.resumption && id.usage === usage);
   const what = usage === 2 ? 'reinit' : 'branch';

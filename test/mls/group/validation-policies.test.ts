@@ -11,7 +11,9 @@ import { processMessage } from '../../../main/mls/group/process-message.js';
 import { addProposal, createProposalMessage } from '../../../main/mls/group/proposal-message.js';
 import type { GroupState } from '../../../main/mls/group/state.js';
 import { joinFromWelcome } from '../../../main/mls/group/welcome-join.js';
+import * as mls from '../../../main/mls/index.js';
 import { signKeyPackage, type KeyPackage } from '../../../main/mls/messages/key-package.js';
+import { createKeyPackage } from '../../../main/mls/messages/key-package-create.js';
 import { basicCredential } from '../../../main/mls/tree/credential.js';
 import { LeafNodeSource, signLeafNode } from '../../../main/mls/tree/leaf-node.js';
 import { utf8 } from '../../../main/mls/util/bytes.js';
@@ -70,4 +72,39 @@ void test('checkHpkeKeys also covers the tree of a Welcome: refused by default, 
   const joined = join(false);
   assert.equal(joined.config.checkHpkeKeys, false, 'the policy is kept in the state');
   assert.deepEqual(joined.keys.epochAuthenticator, mergePendingCommit(aOff, c.pending).keys.epochAuthenticator);
+});
+
+void test('maxTreeLeaves (default 2^16): a Welcome or GroupInfo with a larger tree is refused before it is hashed; raised, it joins', () => {
+  const id = (n: string): mls.ClientIdentity => mls.createIdentity(1, n);
+  const [alice, bob, carol, dave] = [id('alice'), id('bob'), id('carol'), id('dave')];
+  const kps = [bob, carol].map((c) => mls.createKeyPackage(c));
+  const c = mls.addMembers(mls.createGroup(alice), kps.map((k) => k.keyPackage));
+  // Three members: a tree of four leaves.
+  const tooBig = (e: unknown): boolean => e instanceof ValidationError && /the tree has 4 leaves, more than the accepted 2/.test(e.message);
+  assert.throws(() => mls.joinFromWelcome(c.welcome!, kps[0]!, bob, { maxTreeLeaves: 2 }), tooBig);
+  assert.equal(mls.epoch(mls.joinFromWelcome(c.welcome!, kps[0]!, bob)), 1n);
+  assert.equal(mls.epoch(mls.joinFromWelcome(c.welcome!, kps[1]!, carol, { maxTreeLeaves: 4 })), 1n);
+  assert.throws(() => mls.joinExternal(c.groupInfo, dave, { maxTreeLeaves: 2 }), tooBig);
+  assert.equal(mls.epoch(mls.joinExternal(c.groupInfo, dave).state), 2n);
+});
+
+void test('now (default: not checked): a KeyPackage leaf outside its lifetime is refused only when the caller gives the time', () => {
+  const [a, b] = groupOf(suite, newClient(suite, 'alice'), [newClient(suite, 'bob')]) as [GroupState, GroupState];
+  const sig = suite.signature.generateKeyPair();
+  const expired = createKeyPackage(suite, {
+    credential: basicCredential(utf8('old')),
+    signaturePrivateKey: sig.privateKey,
+    lifetime: { notBefore: 1000n, notAfter: 2000n },
+  });
+  const p = createProposalMessage(a, addProposal(expired.keyPackage));
+  assert.throws(() => processMessage(b, p.message, { now: 5000n }), (e: unknown) => e instanceof ValidationError && /lifetime \[1000, 2000\] does not cover the current time 5000/.test(e.message));
+  assert.equal(processMessage(b, p.message, { now: 1500n }).result.kind, 'proposal');
+  assert.equal(processMessage(b, p.message).result.kind, 'proposal');
+  // The same for the leaves of a tree one joins: the added leaf keeps its KeyPackage lifetime.
+  const carol = newClient(suite, 'carol');
+  const c = createCommit(a, { proposals: [addProposal(expired.keyPackage), addProposal(carol.kp.keyPackage)], now: 1500n });
+  const join = (now?: bigint): GroupState =>
+    joinFromWelcome({ welcome: c.welcome!, keyPackage: carol.kp, signaturePrivateKey: carol.signaturePrivateKey, ...(now !== undefined ? { now } : {}) }).state;
+  assert.throws(() => join(5000n), (e: unknown) => e instanceof ValidationError && /^leaf 2: lifetime/.test(e.message));
+  assert.equal(join().groupContext.epoch, 2n);
 });
