@@ -66,6 +66,11 @@ export function leafSupportsRequired(leaf: LeafNode, extensions: readonly Extens
   return undefined;
 }
 
+/**
+ * The GroupContext extensions this engine interprets must parse: required_capabilities (§11.1; read by §7.3
+ * and §12.1.7) and external_senders (§12.1.8.1; the keys §6.1 verifies with). A client "MUST verify that it
+ * supports every extension in the GroupContext" (§13.4), and one that cannot be read is not supported.
+ */
 function checkGroupExtensions(extensions: readonly Extension[]): void {
   try {
     requiredCapabilitiesOf(extensions);
@@ -98,6 +103,9 @@ export function applyProposals(
     const l = rp.sender.leafIndex;
     const old = tree.leaf(l);
     if (old === undefined) throw new ValidationError(`Update from leaf ${l}: the leaf is blank`);
+    // §12.1.2 → §7.3 for an Update leaf: source update, valid with the new extensions (§12.3: "The new extensions
+    // MUST be used when evaluating other proposals in this list"), and "encryption_key represents a different
+    // public key than the encryption_key in the leaf node being replaced".
     validateLeafNode(
       suite,
       p.update.leafNode,
@@ -115,6 +123,7 @@ export function applyProposals(
     if (rp.proposal.proposalType !== ProposalType.remove) continue;
     const r = rp.proposal.remove.removed as LeafIndex;
     const leaf = tree.leaf(r);
+    // §12.1.3 (also checked by validateProposalList; here for callers that apply directly).
     if (leaf === undefined) throw new ValidationError(`Remove of leaf ${r}: not a member`);
     removed.push({ index: r, leaf });
     tree = removeLeaf(tree, r);
@@ -124,7 +133,10 @@ export function applyProposals(
   adds.forEach((rp, i) => {
     if (rp.proposal.proposalType !== ProposalType.add) return;
     const leaf = rp.proposal.add.keyPackage.leafNode;
-    // validateKeyPackage (messages/key-package-validation.ts, via proposal-validation.ts) checked the signatures, lifetime and own capabilities.
+    // validateKeyPackage (messages/key-package-validation.ts, via proposal-validation.ts) checked the leaf on its own.
+    // §7.3: "If the GroupContext has a required_capabilities extension, then the required extensions, proposals, and
+    // credential types MUST be listed in the LeafNode's capabilities field" (§11.1: "enforced by existing members
+    // during the application of Add commits"); §5.3.1: a credential is validated when an Add adds it.
     const why = leafSupportsRequired(leaf, extensions);
     if (why !== undefined) throw new ValidationError(`Add ${i}: KeyPackage leaf ${why}`);
     if (opts.validateCredential !== undefined && !opts.validateCredential(leaf.credential, leaf.signatureKey)) {
@@ -181,8 +193,13 @@ export function checkCommitterExtensionSupport(applied: AppliedProposals, list: 
 
 /**
  * RFC 9420 §7.3: new or replaced leaves keep encryption and signature keys
- * unique in the tree, support every credential type in use, and use a
- * credential type every member supports.
+ * unique in the tree ("Verify that the following fields are unique among the
+ * members of the group: signature_key, encryption_key"), support every
+ * credential type in use, and use a credential type every member supports
+ * ("Verify that the credential type is supported by all members of the group
+ * ... and that the capabilities field of this LeafNode indicates support for
+ * all the credential types currently in use by other members"). §12.2: the list
+ * is invalid if after it "the ratchet tree is invalid".
  */
 export function checkChangedLeaves(tree: RatchetTree, before: RatchetTree, changed: readonly LeafIndex[]): void {
   const changedSet = new Set<number>(changed);

@@ -75,6 +75,8 @@ export function joinReInitGroup(old: GroupState, p: ResumedJoinParams): JoinedGr
   const ri = pendingReInit(old, 'joinReInitGroup');
   const joined = joinResumedGroup(old, ResumptionPSKUsage.reinit, old.groupContext.epoch, p);
   const gc = joined.state.groupContext;
+  // §12.4.3.1, usage reinit: "verify that the last Commit to the referenced group contains a ReInit proposal and that
+  // the group_id, version, cipher_suite, and group_context.extensions fields of the GroupInfo match the ReInit proposal".
   if (gc.version !== ri.version) throw new ValidationError(`ReInit Welcome: version ${gc.version} differs from the ReInit's ${ri.version}`);
   if (gc.cipherSuite !== ri.cipherSuite) throw new ValidationError(`ReInit Welcome: cipher suite ${gc.cipherSuite} differs from the ReInit's ${ri.cipherSuite}`);
   if (!equalBytes(gc.groupId, ri.groupId)) throw new ValidationError('ReInit Welcome: group id differs from the ReInit\'s');

@@ -80,6 +80,8 @@ export function joinFromWelcome(p: JoinFromWelcomeParams): JoinedGroup {
   const welcome = welcomeOf(p.welcome);
   const suite = (p.provider ?? getProvider()).getSuite(welcome.cipherSuite);
   const kp = p.keyPackage.keyPackage;
+  // §12.4.3.1: "If no such field exists, or if the cipher suite indicated in the KeyPackage does not match the one
+  // in the Welcome message, return an error."
   if (kp.cipherSuite !== welcome.cipherSuite) throw new ValidationError(`Welcome is for cipher suite ${welcome.cipherSuite}, our KeyPackage uses ${kp.cipherSuite}`);
   const config: GroupConfig = { ...DEFAULT_GROUP_CONFIG, ...p.config };
   checkConfig(config);
@@ -92,8 +94,12 @@ export function joinFromWelcome(p: JoinFromWelcomeParams): JoinedGroup {
   const entry = findWelcomeSecrets(welcome, keyPackageRef(suite, kp));
   if (entry === undefined) throw new ValidationError('Welcome: no entry for our KeyPackage (it is for someone else)');
   const groupSecrets = decryptGroupSecrets(suite, p.keyPackage.initPrivateKey, welcome.encryptedGroupInfo, entry.encryptedGroupSecrets);
+  // joiner_secret is a KDF.Extract output of KDF.Nh bytes (§8); no committer can make another length.
   if (groupSecrets.joinerSecret.length !== suite.kdf.size) throw new ValidationError(`GroupSecrets.joiner_secret has ${groupSecrets.joinerSecret.length} bytes, expected ${suite.kdf.size}`);
 
+  // §12.4.3.1: "If a PreSharedKeyID is part of the GroupSecrets and the client is not in possession of the
+  // corresponding PSK, return an error. Additionally, if a PreSharedKeyID has type resumption with usage reinit
+  // or branch, verify that it is the only such PSK."
   const special = groupSecrets.psks.filter((id) => id.psktype === PSKType.resumption && id.usage !== ResumptionPSKUsage.application);
   if (special.length > 1) throw new ValidationError('GroupSecrets: more than one reinit/branch resumption PSK');
   const pskSecret = pskSecretFor(suite, groupSecrets.psks, undefined, p.psks);
@@ -106,6 +112,7 @@ export function joinFromWelcome(p: JoinFromWelcomeParams): JoinedGroup {
     throw e;
   }
   const gc = groupInfo.groupContext;
+  // §12.4.3.1: "Verify that the cipher_suite in the GroupInfo matches the cipher_suite in the KeyPackage."
   if (gc.cipherSuite !== suite.id) throw new ValidationError(`GroupInfo cipher suite ${gc.cipherSuite} differs from the Welcome's ${suite.id}`);
 
   const tree = verifiedGroupInfoTree(suite, groupInfo, p, 'Welcome');
@@ -117,6 +124,7 @@ export function joinFromWelcome(p: JoinFromWelcomeParams): JoinedGroup {
   for (const [x, n] of tree.entries()) checkKey(suite, n.nodeType === NodeType.leaf ? n.leaf.encryptionKey : n.parent.encryptionKey, `tree node ${x}`);
 
   const mine = encode(encodeLeafNode, kp.leafNode);
+  // §12.4.3.1: "Identify a leaf whose LeafNode is identical to the one in the KeyPackage. If no such field exists, return an error."
   const me = tree.memberLeaves().find((l) => equalBytes(encode(encodeLeafNode, tree.leaf(l)!), mine));
   if (me === undefined) throw new ValidationError('Welcome: our KeyPackage leaf is not in the tree');
   // §13.4: "A client joining a group MUST verify that it supports every extension in the GroupContext for the
@@ -126,11 +134,15 @@ export function joinFromWelcome(p: JoinFromWelcomeParams): JoinedGroup {
   if (unsupported !== undefined) throw new ValidationError(`Welcome: our leaf ${unsupported} (RFC 9420 §13.4: not joining)`);
   let privateKeys = newTreePrivateKeys(me, p.keyPackage.encryptionPrivateKey);
   if (groupSecrets.pathSecret !== undefined) {
+    // §12.4.3.1: the path secret is for "the lowest common ancestor of the leaf node my_leaf and of the node of the
+    // member with leaf index GroupInfo.signer"; there is none when they are the same leaf.
     if (signer === me) throw new ValidationError('Welcome: a path secret, but the GroupInfo signer is ourselves');
     privateKeys = privateKeysFromPathSecret(suite, tree, privateKeys, signer, groupSecrets.pathSecret.pathSecret).privateKeys;
   }
   const secrets = epochSecretsFromJoiner(suite, groupSecrets.joinerSecret, pskSecret, gc);
   verifyConfirmationTag(suite, secrets.confirmationKey, gc.confirmedTranscriptHash, groupInfo.confirmationTag);
+  // §12.4.3.1: "If a PreSharedKeyID was used that has type resumption with usage reinit or branch, verify that the
+  // epoch field in the GroupInfo is equal to 1." (The rest of that check: reinit.ts, branch.ts, resumption.ts.)
   if (special.length === 1 && gc.epoch !== 1n) throw new ValidationError(`Welcome: a reinit/branch resumption PSK needs epoch 1, the GroupInfo is at epoch ${gc.epoch}`);
 
   const state = freshEpochState({
