@@ -382,7 +382,16 @@ export interface JoinOptions extends ProviderOptions {
   /** The encoded ratchet tree, when the GroupInfo carries none. */
   readonly ratchetTree?: Uint8Array;
   readonly pskStore?: ExternalPskStore;
+  /** The group's local policy, kept with its state (checkHpkeKeys: docs/validation.md). */
   readonly config?: Partial<GroupConfig>;
+  /** Validation policy: the largest tree (in leaves, blank ones included) accepted from a Welcome or GroupInfo; default 2^16. */
+  readonly maxTreeLeaves?: number;
+  /** Validation policy: seconds since the Unix epoch; when given, the tree's KeyPackage leaves must be within their lifetime (RFC 9420 §7.3, RECOMMENDED); default not checked. */
+  readonly now?: bigint;
+}
+
+function joinPolicy(opts: JoinOptions): { maxTreeLeaves?: number; now?: bigint } {
+  return { ...(opts.maxTreeLeaves !== undefined ? { maxTreeLeaves: opts.maxTreeLeaves } : {}), ...(opts.now !== undefined ? { now: opts.now } : {}) };
 }
 
 function checkIdentitySuite(identity: ClientIdentity, suite: number, what: string): void {
@@ -418,6 +427,7 @@ function joined(welcome: Uint8Array, keyPackage: KeyPackageBundle, identity: Cli
     ...(opts.pskStore !== undefined ? { psks: lookupOf(opts.pskStore) } : {}),
     ...(opts.config !== undefined ? { config: opts.config } : {}),
     ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
+    ...joinPolicy(opts),
   });
 }
 
@@ -450,6 +460,7 @@ function externalOpts(suite: CipherSuite, opts: ExternalJoinOptions) {
     ...(opts.authenticatedData !== undefined ? { authenticatedData: opts.authenticatedData } : {}),
     ...(opts.config !== undefined ? { config: opts.config } : {}),
     ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
+    ...joinPolicy(opts),
   };
 }
 
@@ -532,6 +543,7 @@ export function joinReInit(old: GroupState, welcome: Uint8Array, keyPackage: Key
     ...(opts.ratchetTree !== undefined ? { ratchetTree: ratchetTreeFromBytes(opts.ratchetTree) } : {}),
     ...(opts.config !== undefined ? { config: opts.config } : {}),
     ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
+    ...joinPolicy(opts),
   }).state;
 }
 
@@ -557,6 +569,7 @@ export function joinBranch(old: GroupState, welcome: Uint8Array, keyPackage: Key
     ...(opts.ratchetTree !== undefined ? { ratchetTree: ratchetTreeFromBytes(opts.ratchetTree) } : {}),
     ...(opts.config !== undefined ? { config: opts.config } : {}),
     ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
+    ...joinPolicy(opts),
   }).state;
 }
 

@@ -10,7 +10,8 @@ let alice: Device, bob: Device, carol: Device;
 
 before(async () => {
   ds = await startDs();
-  [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map(async (n) => withAccount(await startDevice(n), ds)));
+  const start = async (n: string): Promise<Device> => withAccount(await startDevice(n), ds);
+  [alice, bob, carol] = await Promise.all([start('alice'), start('bob'), start('carol')]);
 });
 after(async () => {
   await Promise.all([alice, bob, carol].map((d) => d.close()));

@@ -3,6 +3,13 @@
 // caller ends each top-level decode with `end()` so trailing bytes are an error.
 // Every error names the path of the field being read, e.g.
 // `KeyPackage.leaf_node.capabilities: length 9 exceeds remaining 4`.
+// What the RFC requires of a decoder: §2.1.1 "a presence octet with a value
+// other than 0 or 1 MUST be rejected as malformed"; §2.1.2 "values using more
+// bits than necessary MUST be treated as malformed" and "Vectors that start with
+// the prefix 11 are invalid and MUST be rejected". A value of a struct's
+// `select` that has no case (an unknown sender type, node type, ...) leaves the
+// rest of the bytes without a layout, so the decoders refuse it; bytes left
+// over are not the struct. docs/validation.md lists the decoders' refusals.
 
 import { DecodeError } from '../errors.js';
 import { readVarint } from './varint.js';

@@ -3,6 +3,9 @@
 // HPKE refuses would make every later commit fail to encrypt to it, wedging the
 // group, so it is refused on arrival. The provider has no separate validation
 // call, so a trial encryption to the key is the check (one KEM operation).
+// No validation list of RFC 9420 requires this at arrival: it is a local policy
+// (GroupConfig.checkHpkeKeys, default on, see docs/validation.md); with it off
+// only the length is checked (RFC 9180 §4: a KEM public key is Npk bytes).
 
 import type { CipherSuite } from './provider.js';
 import { CryptoError, ValidationError } from '../errors.js';
@@ -18,6 +21,11 @@ export function checkHpkePublicKey(suite: CipherSuite, pk: Uint8Array, where: st
     if (e instanceof CryptoError) throw new ValidationError(`${where}: not a valid ${suite.hpke.kem} public key (${e.message})`);
     throw e;
   }
+}
+
+/** The check the policy selects: the trial encryption (`full`, the default), or only the length. */
+export function hpkeKeyCheck(full: boolean | undefined): typeof checkHpkePublicKey {
+  return full === false ? checkHpkeKeyLength : checkHpkePublicKey;
 }
 
 /** The cheap part of the check: the encoded length of the suite's KEM public keys. */

@@ -33,7 +33,11 @@ export function encodeExtensions(e: Encoder, list: readonly Extension[]): void {
   e.vector(list, encodeExtension);
 }
 
-/** Extension extensions<V>; a type appearing twice is an error (RFC 9420 §13). */
+/**
+ * Extension extensions<V>; a type appearing twice is an error: §13.4, among the rules implementations "MUST"
+ * follow when handling extensible fields, "Any field containing a list of extensions MUST NOT have more than one
+ * extension of any given type".
+ */
 export function decodeExtensions(d: Decoder, field = 'extensions'): Extension[] {
   const list = d.vector(field, decodeExtension);
   const seen = new Set<number>();

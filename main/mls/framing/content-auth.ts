@@ -49,7 +49,10 @@ export function signFramedContent(
   return signWithLabel(suite, signaturePrivateKey, FRAMED_CONTENT_TBS_LABEL, framedContentTBSBytes(wireFormat, content, groupContext));
 }
 
-/** Throws CryptoError when the signature does not verify under the given key. */
+/**
+ * Throws CryptoError when the signature does not verify under the given key. §6.1: "Recipients of an
+ * MLSMessage MUST verify the signature with the key depending on the sender_type of the sender".
+ */
 export function verifyFramedContentSignature(
   suite: CipherSuite,
   signaturePublicKey: Uint8Array,

@@ -32,6 +32,7 @@ export function decodePrivateMessageContent(d: Decoder, contentType: ContentType
   const paddingLength = d.remaining;
   const padding = d.raw(paddingLength, 'padding');
   const bad = padding.findIndex((b) => b !== 0);
+  // §6.3.1: "A receiver MUST verify that there are no non-zero bytes in the padding field".
   if (bad >= 0) d.fail('padding', `nonzero padding byte at offset ${bad}`);
   return { ...body, auth, paddingLength };
 }

@@ -125,12 +125,14 @@ export function unprotectPrivate(suite: CipherSuite, msg: PrivateMessage, p: Unp
   const senderDataBytes = open(suite, 'PrivateMessage.encrypted_sender_data', sd.key, sd.nonce, senderDataAad, msg.encryptedSenderData);
   const senderData = decode(decodeSenderData, senderDataBytes, 'SenderData');
 
+  // §6.3.2: "the recipient MUST verify that the leaf index indicated in the leaf_index field identifies a non-blank node."
   const leaf = senderData.leafIndex;
   const nLeaves = p.secretTree.nLeaves;
   if (leaf >= nLeaves) throw new ValidationError(`SenderData.leaf_index ${leaf} is outside the tree of ${nLeaves} leaves`);
   if (p.isMember !== undefined && !p.isMember(leaf)) throw new ValidationError(`SenderData.leaf_index ${leaf} is a blank leaf`);
 
-  // Throws on a generation already consumed or too far ahead; the input state is untouched either way.
+  // Throws on a generation already consumed (§9.2: a consumed key is deleted) or further ahead than the
+  // local policy allows (§15.3, GroupConfig.maxForwardDistance); the input state is untouched either way.
   const { key: ratchet, state } = receiverKey(suite, p.secretTree, leaf, ratchetTypeOf(msg.contentType), senderData.generation);
 
   const contentAad = encode(encodePrivateContentAAD, msg);
@@ -146,6 +148,7 @@ export function unprotectPrivate(suite: CipherSuite, msg: PrivateMessage, p: Unp
     authenticatedData: msg.authenticatedData,
     ...body,
   };
+  // §6.3.1: "When decoding a PrivateMessageContent, the application MUST check that the FramedContentAuthData is valid."
   const key = resolveSignatureKey(p.signaturePublicKey, content);
   verifyFramedContentSignature(suite, key, WireFormat.mlsPrivateMessage, content, p.groupContext, auth.signature);
   return { content: { wireFormat: WireFormat.mlsPrivateMessage, content, auth }, secretTree: state };

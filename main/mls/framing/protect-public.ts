@@ -22,7 +22,11 @@ export function checkSuite(suite: CipherSuite, groupContext: GroupContext): void
   }
 }
 
-/** RFC 9420 §6: a message for another group or epoch is rejected before any cryptography. */
+/**
+ * A message for another group or epoch is rejected before any cryptography: §12.1 "a client MUST verify
+ * ... that the epoch field of the enclosing FramedContent is equal to the epoch field of the current
+ * GroupContext object", §12.4.2 likewise for a Commit; the group_id names the group whose keys apply.
+ */
 export function checkGroupAndEpoch(what: string, groupId: Uint8Array, epoch: bigint, groupContext: GroupContext): void {
   if (!equalBytes(groupId, groupContext.groupId)) throw new ValidationError(`${what}: group_id does not match this group`);
   if (epoch !== groupContext.epoch) throw new ValidationError(`${what}: epoch ${epoch} is not the current epoch ${groupContext.epoch}`);
@@ -65,9 +69,12 @@ export function unprotectPublic(suite: CipherSuite, msg: PublicMessage, p: Unpro
   checkSuite(suite, p.groupContext);
   const content: FramedContent = msg.content;
   checkGroupAndEpoch('PublicMessage', content.groupId, content.epoch, p.groupContext);
+  // §6: "Applications MUST use PrivateMessage to encrypt application messages".
   if (content.contentType === ContentType.application) throw new ValidationError('PublicMessage: application data must be sent as PrivateMessage');
   checkSenderContentType(content);
   const ac: AuthenticatedContent = { wireFormat: WireFormat.mlsPublicMessage, content, auth: msg.auth };
+  // §6.2: "When decoding a PublicMessage into an AuthenticatedContent, the application MUST check
+  // membership_tag and MUST check that the FramedContentAuthData is valid." Only member senders carry one.
   if (content.sender.senderType === SenderType.member) {
     if (msg.membershipTag === undefined) throw new ValidationError('PublicMessage: member sender without membership_tag');
     if (p.membershipKey === undefined) throw new ArgumentError('unprotectPublic: a member sender needs the membership key');

@@ -1,5 +1,9 @@
 // RFC 9420 §6.1 / §6.2: which content types each sender type may send, and that
 // application data is only ever sent encrypted. Checked on protect and unprotect.
+// §6.1, per sender type: external "The content_type of the message MUST be
+// proposal"; new_member_commit "The content_type of the message MUST be commit";
+// new_member_proposal "The content_type of the message MUST be proposal and the
+// proposal_type of the Proposal MUST be add".
 
 import { ValidationError } from '../errors.js';
 import { ProposalType } from '../messages/proposal.js';

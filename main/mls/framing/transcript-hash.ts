@@ -84,7 +84,10 @@ export function computeConfirmationTag(suite: CipherSuite, confirmationKey: Uint
   return suite.hash.mac(confirmationKey, confirmedHash);
 }
 
-/** Throws ValidationError when the tag does not match (constant-time comparison). */
+/**
+ * Throws ValidationError when the tag does not match (constant-time comparison). §12.4.2: "verify that it is
+ * the same as the confirmation_tag field"; §12.4.3.1: "Verify the confirmation tag in the GroupInfo".
+ */
 export function verifyConfirmationTag(suite: CipherSuite, confirmationKey: Uint8Array, confirmedHash: Uint8Array, tag: Uint8Array): void {
   if (!constantTimeEqual(computeConfirmationTag(suite, confirmationKey, confirmedHash), tag)) {
     throw new ValidationError('confirmation_tag does not match the confirmed transcript hash');

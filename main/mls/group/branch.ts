@@ -41,6 +41,8 @@ export function createBranch(old: GroupState, p: BranchParams): ResumedGroup {
 export function joinBranch(old: GroupState, p: ResumedJoinParams): JoinedGroup {
   const joined = joinResumedGroup(old, ResumptionPSKUsage.branch, undefined, p);
   const gc = joined.state.groupContext;
+  // §12.4.3.1, usage branch: "verify that the version and cipher_suite of the new group match those of the old group,
+  // and that the members of the new group compose a subset of the members of the old group, according to the application".
   if (gc.version !== old.groupContext.version) throw new ValidationError(`branch Welcome: version ${gc.version} differs from the old group's ${old.groupContext.version}`);
   if (gc.cipherSuite !== old.cipherSuite) throw new ValidationError(`branch Welcome: cipher suite ${gc.cipherSuite} differs from the old group's ${old.cipherSuite}`);
   if (!credentialsSubset(credentialsOf(joined.state.tree), credentialsOf(old.tree))) {

@@ -30,7 +30,7 @@ import type { GroupContext } from './group-context.js';
 import { PROTOCOL_VERSION_MLS10 } from './group-context.js';
 import { createGroupInfo, type GroupInfoOptions } from './group-info.js';
 import type { PendingCommit } from './pending-commit.js';
-import { applyProposals } from './proposal-apply.js';
+import { applyProposals, checkCommitterExtensionSupport } from './proposal-apply.js';
 import type { ResolvedProposal } from './proposal-list.js';
 import { pathRequired, validateProposalList } from './proposal-validation.js';
 import { findPsk, pskSecretFor, type PskLookup } from './psk-lookup.js';
@@ -112,7 +112,8 @@ function defaultReferences(state: GroupState): PendingProposal[] {
  * application to the tree passes the group checks.
  */
 function committable(suite: CipherSuite, state: GroupState, candidates: readonly PendingProposal[], inline: readonly ResolvedProposal[], opts: CreateCommitOptions): PendingProposal[] {
-  const ctx = { suite, tree: state.tree, groupContext: state.groupContext, committer: memberSender(state.ownLeaf), allowedResumptionUsages: opts.allowedResumptionUsages, now: opts.now };
+  const checkHpkeKeys = state.config.checkHpkeKeys;
+  const ctx = { suite, tree: state.tree, groupContext: state.groupContext, committer: memberSender(state.ownLeaf), allowedResumptionUsages: opts.allowedResumptionUsages, now: opts.now, checkHpkeKeys };
   const kept: PendingProposal[] = [];
   const asResolved = (p: PendingProposal): ResolvedProposal => ({ proposal: p.proposal, sender: p.sender, ref: p.ref });
   for (const p of candidates) {
@@ -121,8 +122,8 @@ function committable(suite: CipherSuite, state: GroupState, candidates: readonly
       const trial = [...kept.map(asResolved), asResolved(p), ...inline];
       validateProposalList({ ...ctx, keyPackagesChecked: true }, trial);
       if (p.proposal.proposalType === ProposalType.psk) findPsk(p.proposal.psk.psk, state, opts.psks);
-      // The group-dependent rules too (required capabilities after a GroupContextExtensions, unique keys).
-      applyProposals(suite, state.tree, state.groupContext, trial, { now: opts.now, validateCredential: opts.validateCredential });
+      // The group-dependent rules too (required capabilities after a GroupContextExtensions, unique keys), and the adder's (§13.4).
+      checkCommitterExtensionSupport(applyProposals(suite, state.tree, state.groupContext, trial, { now: opts.now, validateCredential: opts.validateCredential, checkHpkeKeys }), trial);
       kept.push(p);
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
@@ -154,8 +155,10 @@ export function createCommit(state: GroupState, opts: CreateCommitOptions = {}):
     ...byValue.map((proposal): ProposalOrRef => ({ type: ProposalOrRefType.proposal, proposal })),
   ];
   const gc0 = state.groupContext;
-  validateProposalList({ suite, tree: state.tree, groupContext: gc0, committer: me, allowedResumptionUsages: opts.allowedResumptionUsages, now: opts.now }, resolved);
-  const applied = applyProposals(suite, state.tree, gc0, resolved, { now: opts.now, validateCredential: opts.validateCredential });
+  const checkHpkeKeys = state.config.checkHpkeKeys;
+  validateProposalList({ suite, tree: state.tree, groupContext: gc0, committer: me, allowedResumptionUsages: opts.allowedResumptionUsages, now: opts.now, checkHpkeKeys }, resolved);
+  const applied = applyProposals(suite, state.tree, gc0, resolved, { now: opts.now, validateCredential: opts.validateCredential, checkHpkeKeys });
+  checkCommitterExtensionSupport(applied, resolved);
   const provisional = (treeHash: Uint8Array): GroupContext => ({ ...gc0, epoch: gc0.epoch + 1n, treeHash, extensions: applied.extensions });
   const addedLeaves = applied.added.map((a) => a.index);
 

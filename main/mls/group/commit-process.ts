@@ -21,7 +21,7 @@ import { nextEpochState } from './epoch.js';
 import { checkResyncRemoves } from './external-commit-check.js';
 import { checkUpdatePathFits } from './leaf-fit.js';
 import { externalInitSecret } from './external-init.js';
-import { checkHpkePublicKey } from '../crypto/hpke-key-check.js';
+import { hpkeKeyCheck } from '../crypto/hpke-key-check.js';
 import type { GroupContext } from './group-context.js';
 import { applyProposals } from './proposal-apply.js';
 import { resolveProposals } from './proposal-list.js';
@@ -49,26 +49,32 @@ export type ProcessedCommit =
 export function processCommit(suite: CipherSuite, state: GroupState, ac: AuthenticatedContent, opts: ProcessCommitOptions = {}): ProcessedCommit {
   const content = ac.content;
   if (content.contentType !== ContentType.commit) throw new ValidationError('processCommit: not a commit');
+  // §6.1: a commit's FramedContentAuthData carries a confirmation_tag (the decoder always reads one).
   const tag = ac.auth.confirmationTag;
   if (tag === undefined) throw new ValidationError('Commit: no confirmation_tag');
   const commit = content.commit;
   const sender = content.sender;
   const external = sender.senderType === SenderType.newMemberCommit;
+  // §6.1: only member and new_member_commit senders send commits (external: "MUST be proposal").
   if (sender.senderType !== SenderType.member && !external) throw new ValidationError(`Commit: sender type ${sender.senderType} may not commit`);
   if (sender.senderType === SenderType.member && sender.leafIndex === state.ownLeaf) {
     throw new ValidationError('Commit: this is our own commit; merge its pending commit instead of processing it');
   }
   const gc0 = state.groupContext;
+  // §12.4.2: "Verify that the proposals vector is valid according to the rules in Section 12.2."
   const resolved = resolveProposals(commit.proposals, sender, state.pendingProposals);
-  validateProposalList({ suite, tree: state.tree, groupContext: gc0, committer: sender, now: opts.now }, resolved);
+  const checkHpkeKeys = state.config.checkHpkeKeys;
+  validateProposalList({ suite, tree: state.tree, groupContext: gc0, committer: sender, now: opts.now, checkHpkeKeys }, resolved);
+  // §12.4: "if len(commit.proposals) == 0 || pathRequired: assert(commit.path != null)".
   if (pathRequired(resolved) && commit.path === undefined) throw new ValidationError('Commit: an UpdatePath is required for these proposals but missing');
-  const applied = applyProposals(suite, state.tree, gc0, resolved, opts);
+  const applied = applyProposals(suite, state.tree, gc0, resolved, { ...opts, checkHpkeKeys });
 
   let committer: LeafIndex;
   let treeForPath = applied.tree;
   if (sender.senderType === SenderType.member) {
     committer = sender.leafIndex;
   } else {
+    // §12.4.3.2: "External Commits MUST contain a path field"; a Remove in one is the joiner's old leaf (§12.2).
     if (commit.path === undefined) throw new ValidationError('external Commit: has no path');
     checkResyncRemoves(state.tree, resolved, commit.path.leafNode);
     // §12.4.2: the joiner takes the leftmost blank leaf. TreeKEM merges a path only
@@ -91,9 +97,12 @@ export function processCommit(suite: CipherSuite, state: GroupState, ac: Authent
     updated: applied.updated,
   };
   if (commit.path !== undefined) {
-    checkHpkePublicKey(suite, commit.path.leafNode.encryptionKey, 'UpdatePath leaf_node.encryption_key');
-    commit.path.nodes.forEach((n, i) => checkHpkePublicKey(suite, n.encryptionKey, `UpdatePath node ${i}: encryption_key`));
+    // Policy (GroupConfig.checkHpkeKeys): the path's HPKE keys usable (RFC 9180 §7.1.4 at arrival).
+    const checkKey = hpkeKeyCheck(checkHpkeKeys);
+    checkKey(suite, commit.path.leafNode.encryptionKey, 'UpdatePath leaf_node.encryption_key');
+    commit.path.nodes.forEach((n, i) => checkKey(suite, n.encryptionKey, `UpdatePath node ${i}: encryption_key`));
     const leafBefore = external ? undefined : applied.tree.leaf(committer);
+    // §12.4.2: "Verify that the encryption_key value in the LeafNode is different from the committer's current leaf node."
     if (leafBefore !== undefined && equalBytes(leafBefore.encryptionKey, commit.path.leafNode.encryptionKey)) {
       throw new ValidationError('Commit: UpdatePath leaf encryption key equals the committer\'s current one');
     }
@@ -115,6 +124,7 @@ export function processCommit(suite: CipherSuite, state: GroupState, ac: Authent
       (p) => p.proposal.proposalType === ProposalType.update && p.ref !== undefined && p.sender.senderType === SenderType.member && p.sender.leafIndex === state.ownLeaf,
     );
     const own = mine === undefined ? undefined : state.ownUpdates.find((u) => equalBytes(u.ref, mine.ref!));
+    // Without the private key of that leaf this member could not go on (§12.1.2: the leaf is the proposer's own).
     if (own === undefined) throw new ValidationError('Commit: commits an Update of our leaf that we did not propose');
     const keys = new Map(privateKeys.keys);
     keys.set((2 * state.ownLeaf) as NodeIndex, own.encryptionPrivateKey);
@@ -147,6 +157,7 @@ export function processCommit(suite: CipherSuite, state: GroupState, ac: Authent
   const confirmed = confirmedTranscriptHash(suite, state.interimTranscriptHash, { wireFormat: ac.wireFormat, content, signature: ac.auth.signature });
   const groupContext: GroupContext = { ...provisional(tree.treeHash(suite)), confirmedTranscriptHash: confirmed };
   const secrets = deriveEpochSecrets(suite, { initSecret, commitSecret, pskSecret, groupContext });
+  // §12.4.2: "verify that it is the same as the confirmation_tag field in the FramedContentAuthData object".
   verifyConfirmationTag(suite, secrets.confirmationKey, confirmed, tag);
   const next = nextEpochState(state, {
     suite,

@@ -2,8 +2,12 @@
 // new_member_commit), enforced by every receiver in processCommit
 // (commit-process.ts). A resync's Remove must take out the joiner's own old
 // leaf: "the LeafNode in the path field ... MUST meet the same criteria as would
-// the LeafNode in an Update for the removed leaf", i.e. present the same client
-// (Arbor takes that to mean an equal credential) with a fresh encryption key.
+// the LeafNode in an Update for the removed leaf ... In particular, the credential
+// in the LeafNode MUST present a set of identifiers that is acceptable to the
+// application for the removed participant" (§12.2), i.e. present the same client
+// (Arbor's rule for "acceptable": an equal credential) with a fresh encryption key
+// (§7.3 for an Update: "a different public key than the encryption_key in the
+// leaf node being replaced").
 // Also isExternalCommitMessage, which the public API uses to report the joiner.
 
 import { ValidationError } from '../errors.js';

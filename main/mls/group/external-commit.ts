@@ -108,6 +108,7 @@ export function externalInitSender(suite: CipherSuite, externalPub: Uint8Array):
   return { kemOutput: enc, initSecret: secret };
 }
 
+/** The joiner can only use a GroupInfo of a version and cipher suite it implements. */
 function suiteOfInfo(groupInfo: GroupInfo, provider: CryptoProvider | undefined): CipherSuite {
   const gc = groupInfo.groupContext;
   if (gc.version !== PROTOCOL_VERSION_MLS10) throw new ValidationError(`GroupInfo: protocol version ${gc.version} is not mls10`);
@@ -131,6 +132,7 @@ function externalCommitFrom(suite: CipherSuite, groupInfo: GroupInfo, tree0: Rat
   if (already !== undefined) throw new ArgumentError(`external commit: our signature key is already leaf ${already}'s (resync instead)`);
 
   const externalPub = readExternalPub(groupInfo.extensions);
+  // §12.4.3.2: "to join a group via an external Commit, a new member needs a GroupInfo with an external_pub extension".
   if (externalPub === undefined) throw new ValidationError('GroupInfo has no external_pub extension: the group does not allow external commits');
   const { kemOutput, initSecret } = externalInitSender(suite, externalPub.externalPub);
 
@@ -168,6 +170,7 @@ function externalCommitFrom(suite: CipherSuite, groupInfo: GroupInfo, tree0: Rat
     extensions: p.leafExtensions ?? [],
     signature: new Uint8Array(0),
   };
+  // §13.4: "A client joining a group MUST verify that it supports every extension in the GroupContext".
   const why = leafSupportsGroup(placeholder, applied.extensions);
   if (why !== undefined) throw new ArgumentError(`external commit: our leaf ${why}`);
   const { tree: withMe, index: me } = addLeaf(applied.tree, placeholder);

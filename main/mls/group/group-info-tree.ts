@@ -33,13 +33,18 @@ export function verifiedGroupInfoTree(
   let tree: RatchetTree;
   if (treeExt !== undefined) tree = ratchetTreeFromBytes(treeExt.extensionData);
   else if (opts.ratchetTree !== undefined) tree = opts.ratchetTree;
+  // §12.4.3.1: "the client MUST download the tree before processing the Welcome".
   else throw new ValidationError(`${source}: the GroupInfo has no ratchet_tree extension and no tree was supplied`);
-  // Bound the work a forged GroupInfo can cause before anything is verified (hashing, leaf signatures).
+  // Policy (maxTreeLeaves): bound the work a forged GroupInfo can cause before anything is verified (hashing, leaf signatures).
   checkTreeSize(tree, opts.maxTreeLeaves, source);
+  // §12.4.3.1: "Verify the signature on the GroupInfo object ... The public key is taken from the LeafNode of the
+  // ratchet tree with leaf index signer. If the node is blank or if signature verification fails, return an error."
   const signer = groupInfo.signer;
   const signerLeaf = signer < tree.nLeaves ? tree.leaf(signer as LeafIndex) : undefined;
   if (signerLeaf === undefined) throw new ValidationError(`GroupInfo.signer ${signer} is not a member of the tree`);
   if (!verifyGroupInfoSignature(suite, groupInfo, signerLeaf.signatureKey)) throw new CryptoError('GroupInfo.signature does not verify');
+  // §12.4.3.1 "Verify the integrity of the ratchet tree" (tree-validation.ts); §12.4.3.3 "the client MUST verify
+  // that the root hash of the ratchet tree matches the tree_hash of the GroupContext".
   validateRatchetTree(suite, tree, {
     groupId: gc.groupId,
     expectedTreeHash: gc.treeHash,

@@ -19,7 +19,11 @@ import type { RatchetTree } from '../tree/ratchet-tree.js';
 import type { UpdatePath } from '../tree/update-path.js';
 import { equalBytes } from '../util/bytes.js';
 
-/** §7.3: throws unless `leaf` (to sit at `self`, or a new leaf) and every other member support each other's credential type. */
+/**
+ * §7.3: throws unless `leaf` (to sit at `self`, or a new leaf) and every other member support each other's
+ * credential type: "Verify that the credential type is supported by all members of the group ... and that the
+ * capabilities field of this LeafNode indicates support for all the credential types currently in use by other members."
+ */
 export function checkCredentialFit(tree: RatchetTree, self: LeafIndex | undefined, leaf: LeafNode, where: string): void {
   const type = leaf.credential.credentialType;
   for (const l of tree.memberLeaves()) {
@@ -31,14 +35,19 @@ export function checkCredentialFit(tree: RatchetTree, self: LeafIndex | undefine
   }
 }
 
-/** §7.3: throws unless `key` is no other member's signature key. */
+/** §7.3: throws unless `key` is no other member's signature key ("unique among the members of the group: signature_key"). */
 export function checkSignatureKeyFree(tree: RatchetTree, self: LeafIndex | undefined, key: Uint8Array, where: string): void {
   for (const l of tree.memberLeaves()) {
     if (l !== self && equalBytes(tree.leaf(l)!.signatureKey, key)) throw new ValidationError(`${where}: signature key duplicates that of leaf ${l}`);
   }
 }
 
-/** §7.3, §12.4.2: throws unless the `keys` are pairwise distinct and none appears in any node of `tree`. */
+/**
+ * §7.3, §12.4.2: throws unless the `keys` are pairwise distinct and none appears in any node of `tree`: "Verify
+ * that none of the public keys in the UpdatePath appear in any node of the new ratchet tree" (and §7.3's unique
+ * encryption_key; two equal keys in one path would also fail §12.4.3.1's "the encryption key in the parent node
+ * does not appear in any other node of the tree" for every later joiner).
+ */
 export function checkEncryptionKeysFresh(tree: RatchetTree, keys: readonly { readonly key: Uint8Array; readonly what: string }[], where: string): void {
   for (let i = 0; i < keys.length; i++) {
     for (let j = 0; j < i; j++) {

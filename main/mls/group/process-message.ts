@@ -46,6 +46,10 @@ export interface Processed {
   readonly state: GroupState;
 }
 
+/**
+ * §12.1 and §12.4.2: the epoch must be the current one. Only application messages of a kept past epoch
+ * are read (§15.3, local policy GroupConfig.pastEpochsKept).
+ */
 function checkEpoch(state: GroupState, epoch: bigint, what: string): void {
   const cur = state.groupContext.epoch;
   if (epoch > cur) throw new ValidationError(`${what}: epoch ${epoch} is in the future (the group is at epoch ${cur})`);
@@ -89,21 +93,26 @@ export function processMessage(state: GroupState, bytes: Uint8Array, opts: Proce
 function actOn(suite: CipherSuite, state: GroupState, next: GroupState, ac: AuthenticatedContent, opts: ProcessMessageOptions): Processed {
   const content = ac.content;
   const s = content.sender;
+  // API rule, not a protocol check: own proposals are pending already and own commits are merged (pending-commit.ts).
   if (s.senderType === SenderType.member && s.leafIndex === state.ownLeaf) {
     throw new ValidationError('message sent by this member itself (own proposals are already pending; own commits are merged, not processed)');
   }
   switch (content.contentType) {
     case ContentType.application:
+      // §6: application data only comes in a PrivateMessage, which only members send (§6.3.2).
       if (s.senderType !== SenderType.member) throw new ValidationError('application data from a non-member');
       return {
         result: { kind: 'application', data: content.applicationData, sender: s.leafIndex, authenticatedData: content.authenticatedData, epoch: content.epoch },
         state: next,
       };
     case ContentType.proposal: {
+      // §12.4.2: after a ReInit commit "the client MUST NOT use the group to send messages anymore. Instead, it
+      // MUST wait for a Welcome message"; nothing sent in the old group can be valid any more.
       if (state.reinit !== undefined) throw new ValidationError('the group was re-initialized: it accepts no more proposals');
       checkProposalSender({ proposal: content.proposal, sender: s }, 'proposal');
       validateReceivedProposal(suite, state, content.proposal, s, opts);
       const ref = makeProposalRef(suite, authenticatedContentBytes(ac));
+      // Idempotence, not a refusal of the proposal: it is cached already (§12.1); the state stays as it is.
       if (state.pendingProposals.some((p) => equalBytes(p.ref, ref))) throw new ValidationError(`proposal ${toHex(ref)} was already received in this epoch (replay)`);
       return {
         result: { kind: 'proposal', ref, proposal: content.proposal, sender: s },
@@ -131,6 +140,7 @@ function processPastPrivate(suite: CipherSuite, state: GroupState, pm: PrivateMe
   if (past === undefined) {
     throw new ValidationError(`PrivateMessage: epoch ${pm.epoch} is too old: its secrets were deleted (the group is at epoch ${state.groupContext.epoch}, keeping ${state.config.pastEpochsKept} past epochs)`);
   }
+  // §12.1, §12.4.2: handshake messages only in the current epoch.
   if (pm.contentType !== ContentType.application) throw new ValidationError(`PrivateMessage: a handshake message of past epoch ${pm.epoch} (the group is at epoch ${state.groupContext.epoch})`);
   const keyOf = (l: LeafIndex): Uint8Array | undefined => past.signatureKeys[l];
   const r = unprotectPrivate(suite, pm, {

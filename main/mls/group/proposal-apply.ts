@@ -20,7 +20,7 @@ import type { LeafIndex } from '../tree/math.js';
 import type { RatchetTree } from '../tree/ratchet-tree.js';
 import { removeLeaf, updateLeaf } from '../tree/tree-changes.js';
 import { addLeaves } from './add-leaves.js';
-import { checkHpkePublicKey } from '../crypto/hpke-key-check.js';
+import { hpkeKeyCheck } from '../crypto/hpke-key-check.js';
 import { equalBytes, toHex } from '../util/bytes.js';
 import type { GroupContext } from './group-context.js';
 import type { ResolvedProposal } from './proposal-list.js';
@@ -29,6 +29,8 @@ export interface ApplyOptions {
   /** Seconds since the Unix epoch; when given, added KeyPackages' lifetimes must cover it. */
   readonly now?: bigint;
   readonly validateCredential?: CredentialValidator;
+  /** GroupConfig.checkHpkeKeys of the member applying (default true). */
+  readonly checkHpkeKeys?: boolean;
 }
 
 export interface AppliedProposals {
@@ -44,7 +46,7 @@ export interface AppliedProposals {
 
 const DEFAULT_EXTENSIONS: ReadonlySet<number> = new Set([1, 2, 3, 4, 5]);
 
-/** RFC 9420 §12.1.7, §11.1: does a member's leaf support the group's extensions and required capabilities? */
+/** RFC 9420 §13.4, §11.1: does a member's leaf support every extension of the GroupContext and its required capabilities? */
 export function leafSupportsGroup(leaf: LeafNode, extensions: readonly Extension[]): string | undefined {
   const caps = leaf.capabilities;
   for (const x of extensions) {
@@ -64,6 +66,11 @@ export function leafSupportsRequired(leaf: LeafNode, extensions: readonly Extens
   return undefined;
 }
 
+/**
+ * The GroupContext extensions this engine interprets must parse: required_capabilities (§11.1; read by §7.3
+ * and §12.1.7) and external_senders (§12.1.8.1; the keys §6.1 verifies with). A client "MUST verify that it
+ * supports every extension in the GroupContext" (§13.4), and one that cannot be read is not supported.
+ */
 function checkGroupExtensions(extensions: readonly Extension[]): void {
   try {
     requiredCapabilitiesOf(extensions);
@@ -96,6 +103,9 @@ export function applyProposals(
     const l = rp.sender.leafIndex;
     const old = tree.leaf(l);
     if (old === undefined) throw new ValidationError(`Update from leaf ${l}: the leaf is blank`);
+    // §12.1.2 → §7.3 for an Update leaf: source update, valid with the new extensions (§12.3: "The new extensions
+    // MUST be used when evaluating other proposals in this list"), and "encryption_key represents a different
+    // public key than the encryption_key in the leaf node being replaced".
     validateLeafNode(
       suite,
       p.update.leafNode,
@@ -103,7 +113,7 @@ export function applyProposals(
       `Update from leaf ${l}`,
     );
     if (equalBytes(old.encryptionKey, p.update.leafNode.encryptionKey)) throw new ValidationError(`Update from leaf ${l}: encryption key is unchanged`);
-    checkHpkePublicKey(suite, p.update.leafNode.encryptionKey, `Update from leaf ${l}: encryption_key`);
+    hpkeKeyCheck(opts.checkHpkeKeys)(suite, p.update.leafNode.encryptionKey, `Update from leaf ${l}: encryption_key`);
     tree = updateLeaf(tree, l, p.update.leafNode);
     updated.push(l);
     changed.push(l);
@@ -113,6 +123,7 @@ export function applyProposals(
     if (rp.proposal.proposalType !== ProposalType.remove) continue;
     const r = rp.proposal.remove.removed as LeafIndex;
     const leaf = tree.leaf(r);
+    // §12.1.3 (also checked by validateProposalList; here for callers that apply directly).
     if (leaf === undefined) throw new ValidationError(`Remove of leaf ${r}: not a member`);
     removed.push({ index: r, leaf });
     tree = removeLeaf(tree, r);
@@ -122,9 +133,11 @@ export function applyProposals(
   adds.forEach((rp, i) => {
     if (rp.proposal.proposalType !== ProposalType.add) return;
     const leaf = rp.proposal.add.keyPackage.leafNode;
-    // validateKeyPackage (messages/key-package-validation.ts, via proposal-validation.ts) checked the signatures, lifetime and own capabilities.
-    // RFC 9420 §13.4: "The `capabilities` field MUST indicate support for each extension in the GroupContext."
-    const why = leafSupportsGroup(leaf, extensions);
+    // validateKeyPackage (messages/key-package-validation.ts, via proposal-validation.ts) checked the leaf on its own.
+    // §7.3: "If the GroupContext has a required_capabilities extension, then the required extensions, proposals, and
+    // credential types MUST be listed in the LeafNode's capabilities field" (§11.1: "enforced by existing members
+    // during the application of Add commits"); §5.3.1: a credential is validated when an Add adds it.
+    const why = leafSupportsRequired(leaf, extensions);
     if (why !== undefined) throw new ValidationError(`Add ${i}: KeyPackage leaf ${why}`);
     if (opts.validateCredential !== undefined && !opts.validateCredential(leaf.credential, leaf.signatureKey)) {
       throw new ValidationError(`Add ${i}: credential rejected by the authentication service`);
@@ -144,9 +157,13 @@ export function applyProposals(
     else if (p.proposalType === ProposalType.external_init) externalInit = p.externalInit;
     else if (p.proposalType === ProposalType.reinit) reinit = p.reinit;
   }
+  // §12.1.7: "A GroupContextExtensions proposal is invalid if it includes a required_capabilities extension and
+  // some members of the group do not support some of the required capabilities (including those added in the
+  // same Commit, and excluding those removed)." Support of the other new extensions is the committer's check
+  // (checkCommitterExtensionSupport, §13.4), not the receiver's.
   if (gce !== undefined) {
     for (const l of tree.memberLeaves()) {
-      const why = leafSupportsGroup(tree.leaf(l)!, extensions);
+      const why = leafSupportsRequired(tree.leaf(l)!, extensions);
       if (why !== undefined) throw new ValidationError(`GroupContextExtensions: leaf ${l} ${why}`);
     }
   }
@@ -156,9 +173,33 @@ export function applyProposals(
 }
 
 /**
+ * RFC 9420 §13.4, the duties of the member that adds: "A client adding a new member
+ * to a group MUST verify that the LeafNode for the new member is compatible with the
+ * group's extensions. The capabilities field MUST indicate support for each extension
+ * in the GroupContext." With a GroupContextExtensions proposal, "an extension in use
+ * by the group MUST be supported by all members of the group", so then every member
+ * is checked. Arbor applies this when it commits (commit-create.ts); a receiver checks
+ * only what §7.3 and §12.1.7 list (required_capabilities, in applyProposals), so a
+ * commit of another implementation that skips this check is still followed.
+ */
+export function checkCommitterExtensionSupport(applied: AppliedProposals, list: readonly ResolvedProposal[]): void {
+  const gce = list.some((p) => p.proposal.proposalType === ProposalType.group_context_extensions);
+  const leaves = gce ? applied.tree.memberLeaves() : applied.added.map((a) => a.index);
+  for (const l of leaves) {
+    const why = leafSupportsGroup(applied.tree.leaf(l)!, applied.extensions);
+    if (why !== undefined) throw new ValidationError(`${gce ? 'GroupContextExtensions' : 'Add'}: leaf ${l} ${why} (RFC 9420 §13.4)`);
+  }
+}
+
+/**
  * RFC 9420 §7.3: new or replaced leaves keep encryption and signature keys
- * unique in the tree, support every credential type in use, and use a
- * credential type every member supports.
+ * unique in the tree ("Verify that the following fields are unique among the
+ * members of the group: signature_key, encryption_key"), support every
+ * credential type in use, and use a credential type every member supports
+ * ("Verify that the credential type is supported by all members of the group
+ * ... and that the capabilities field of this LeafNode indicates support for
+ * all the credential types currently in use by other members"). §12.2: the list
+ * is invalid if after it "the ratchet tree is invalid".
  */
 export function checkChangedLeaves(tree: RatchetTree, before: RatchetTree, changed: readonly LeafIndex[]): void {
   const changedSet = new Set<number>(changed);

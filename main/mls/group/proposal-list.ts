@@ -22,8 +22,11 @@ export function resolveProposals(list: readonly ProposalOrRef[], committer: Send
   return list.map((p, i) => {
     if (p.type === ProposalOrRefType.proposal) return { proposal: p.proposal, sender: committer };
     const key = toHex(p.reference);
+    // A reference twice always breaks a §12.2 rule: the same Add client twice, Update/Remove of one leaf twice,
+    // one PreSharedKeyID twice, two GroupContextExtensions, or a ReInit with another proposal.
     if (seenRefs.has(key)) throw new ValidationError(`Commit.proposals[${i}]: proposal reference ${key} appears twice`);
     seenRefs.add(key);
+    // §12.4: references name "previously sent proposals"; one this member never received cannot be applied.
     const found = pending.find((x) => equalBytes(x.ref, p.reference));
     if (found === undefined) throw new ValidationError(`Commit.proposals[${i}]: unknown proposal reference ${key}`);
     return { proposal: found.proposal, sender: found.sender, ref: found.ref };

@@ -3,7 +3,9 @@
 // current epoch. Rules about combining proposals (§12.2) wait for the commit,
 // where a Remove or a GroupContextExtensions in the same list can change them.
 // A bad proposal is refused on arrival, so it can never sit in the pending
-// list and break every later default commit.
+// list and break every later default commit. Each rule is one a commit
+// covering the proposal would break (proposal-validation.ts, proposal-apply.ts
+// name the sentences), so refusing it early changes no outcome.
 
 import type { CipherSuite } from '../crypto/provider.js';
 import { DecodeError, ValidationError } from '../errors.js';
@@ -16,7 +18,7 @@ import { LeafNodeSource } from '../tree/leaf-node.js';
 import { requiredCapabilitiesOf, validateLeafNode, type CredentialValidator } from '../tree/leaf-validation.js';
 import type { NodeIndex } from '../tree/math.js';
 import { equalBytes } from '../util/bytes.js';
-import { checkHpkePublicKey } from '../crypto/hpke-key-check.js';
+import { hpkeKeyCheck } from '../crypto/hpke-key-check.js';
 import { checkCredentialFit, checkEncryptionKeysFresh, checkSignatureKeyFree } from './leaf-fit.js';
 import type { GroupState } from './state.js';
 
@@ -30,7 +32,13 @@ export function validateReceivedProposal(suite: CipherSuite, state: GroupState, 
   const tree = state.tree;
   switch (proposal.proposalType) {
     case ProposalType.add: {
-      validateKeyPackage(suite, proposal.add.keyPackage, { version: gc.version, ...(opts.now !== undefined ? { now: opts.now } : {}), where: 'Add proposal: KeyPackage' });
+      // §12.1.1 (KeyPackage valid per §10.1); §5.3.1: a credential is validated "When a member receives an Add proposal".
+      validateKeyPackage(suite, proposal.add.keyPackage, {
+        version: gc.version,
+        ...(opts.now !== undefined ? { now: opts.now } : {}),
+        where: 'Add proposal: KeyPackage',
+        checkHpkeKeys: state.config.checkHpkeKeys,
+      });
       const kp = proposal.add.keyPackage;
       if (opts.validateCredential !== undefined && !opts.validateCredential(kp.leafNode.credential, kp.leafNode.signatureKey)) {
         throw new ValidationError('Add proposal: credential rejected by the authentication service');
@@ -38,6 +46,8 @@ export function validateReceivedProposal(suite: CipherSuite, state: GroupState, 
       return;
     }
     case ProposalType.update: {
+      // §12.1.2: "An Update proposal is invalid if the LeafNode is invalid for an Update proposal according to
+      // Section 7.3" (source update, a new encryption_key, credential types, unique keys; §5.3.1 the credential).
       if (sender.senderType !== SenderType.member) throw new ValidationError('Update proposal from a non-member');
       const l = sender.leafIndex;
       const old = tree.leaf(l);
@@ -50,7 +60,7 @@ export function validateReceivedProposal(suite: CipherSuite, state: GroupState, 
         `Update proposal from leaf ${l}`,
       );
       if (equalBytes(old.encryptionKey, leaf.encryptionKey)) throw new ValidationError(`Update proposal from leaf ${l}: encryption key is unchanged`);
-      checkHpkePublicKey(suite, leaf.encryptionKey, `Update proposal from leaf ${l}: encryption_key`);
+      hpkeKeyCheck(state.config.checkHpkeKeys)(suite, leaf.encryptionKey, `Update proposal from leaf ${l}: encryption_key`);
       // §7.3 against the whole tree, as for an UpdatePath leaf (leaf-fit.ts); checked again when committed.
       checkCredentialFit(tree, l, leaf, `Update proposal from leaf ${l}`);
       checkSignatureKeyFree(tree, l, leaf.signatureKey, `Update proposal from leaf ${l}`);
@@ -58,11 +68,13 @@ export function validateReceivedProposal(suite: CipherSuite, state: GroupState, 
       return;
     }
     case ProposalType.remove: {
+      // §12.1.3: "invalid if the removed field does not identify a non-blank leaf node".
       const r = proposal.remove.removed;
       if (r >= tree.nLeaves || tree.isBlank((2 * r) as NodeIndex)) throw new ValidationError(`Remove proposal: leaf ${r} is not a member`);
       return;
     }
     case ProposalType.psk: {
+      // §12.1.4 (a standalone proposal is never part of a reinit or branch).
       const id = proposal.psk.psk;
       if (id.pskNonce.length !== suite.kdf.size) throw new ValidationError(`PreSharedKey proposal: psk_nonce has ${id.pskNonce.length} bytes, expected KDF.Nh = ${suite.kdf.size}`);
       if (id.psktype === PSKType.resumption && id.usage !== ResumptionPSKUsage.application) {
@@ -71,11 +83,16 @@ export function validateReceivedProposal(suite: CipherSuite, state: GroupState, 
       return;
     }
     case ProposalType.reinit:
+      // §12.1.5.
       if (proposal.reinit.version < gc.version) throw new ValidationError(`ReInit proposal: version ${proposal.reinit.version} is below the group's ${gc.version}`);
       return;
     case ProposalType.external_init:
+      // §12.1.6: "This proposal can only be used in that context" (an external commit).
       throw new ValidationError('ExternalInit is only valid inside an external commit, not as a standalone proposal');
     case ProposalType.group_context_extensions:
+      // The extensions this engine must interpret have to parse: required_capabilities (§11.1, checked by
+      // §7.3 and §12.1.7) and external_senders (§12.1.8.1, the keys of §6.1). Support of the others is §13.4's
+      // committer check.
       try {
         requiredCapabilitiesOf(proposal.groupContextExtensions.extensions);
         readExternalSenders(proposal.groupContextExtensions.extensions);

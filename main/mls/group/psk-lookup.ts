@@ -15,7 +15,12 @@ function describe(id: PreSharedKeyID): string {
   return id.psktype === PSKType.external ? `external PSK ${toHex(id.pskId)}` : `resumption PSK of group ${toHex(id.pskGroupId)} epoch ${id.pskEpoch}`;
 }
 
-/** The PSK secret of one id, or a ValidationError naming the missing PSK. */
+/**
+ * The PSK secret of one id, or a ValidationError naming the missing PSK: §12.4.2 "Verify that all PreSharedKey
+ * proposals in the proposals vector are available"; §12.4.3.1 "If a PreSharedKeyID is part of the GroupSecrets and
+ * the client is not in possession of the corresponding PSK, return an error." Past epochs' resumption PSKs are
+ * kept per GroupConfig.resumptionPsksKept (§8.6, local policy).
+ */
 export function findPsk(id: PreSharedKeyID, state: GroupState | undefined, lookup: PskLookup | undefined): Uint8Array {
   if (id.psktype === PSKType.resumption && state !== undefined && equalBytes(id.pskGroupId, state.groupContext.groupId)) {
     if (id.pskEpoch === state.groupContext.epoch) return state.keys.resumptionPsk;

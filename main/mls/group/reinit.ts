@@ -75,13 +75,18 @@ export function joinReInitGroup(old: GroupState, p: ResumedJoinParams): JoinedGr
   const ri = pendingReInit(old, 'joinReInitGroup');
   const joined = joinResumedGroup(old, ResumptionPSKUsage.reinit, old.groupContext.epoch, p);
   const gc = joined.state.groupContext;
+  // §12.4.3.1, usage reinit: "verify that the last Commit to the referenced group contains a ReInit proposal and that
+  // the group_id, version, cipher_suite, and group_context.extensions fields of the GroupInfo match the ReInit proposal".
   if (gc.version !== ri.version) throw new ValidationError(`ReInit Welcome: version ${gc.version} differs from the ReInit's ${ri.version}`);
   if (gc.cipherSuite !== ri.cipherSuite) throw new ValidationError(`ReInit Welcome: cipher suite ${gc.cipherSuite} differs from the ReInit's ${ri.cipherSuite}`);
   if (!equalBytes(gc.groupId, ri.groupId)) throw new ValidationError('ReInit Welcome: group id differs from the ReInit\'s');
   if (!extensionsEqual(gc.extensions, ri.extensions)) throw new ValidationError('ReInit Welcome: group extensions differ from the ReInit\'s');
-  const now = credentialsOf(joined.state.tree);
-  const before = credentialsOf(old.tree);
-  if (now.length !== before.length || !credentialsSubset(now, before)) throw new ValidationError('ReInit Welcome: the new group\'s members are not the old group\'s');
+  // §12.4.3.1: "verify that all the members of the old group are also members of the new group, according to
+  // the application" (credentials equal, as the creator's check above). That the new group has no one else is
+  // its creator's duty (§12.4.1: "with the same members as the original group"), not the joiner's check.
+  if (!credentialsSubset(credentialsOf(old.tree), credentialsOf(joined.state.tree))) {
+    throw new ValidationError('ReInit Welcome: a member of the old group is not a member of the new group');
+  }
   return joined;
 }
 

@@ -105,6 +105,7 @@ export interface ResumedJoinParams {
   readonly provider?: CryptoProvider;
   readonly now?: bigint;
   readonly validateCredential?: CredentialValidator;
+  readonly maxTreeLeaves?: number;
 }
 
 /**
@@ -123,7 +124,11 @@ export function joinResumedGroup(old: GroupState, usage: ResumptionPSKUsage, psk
     ...(p.config !== undefined ? { config: p.config } : {}),
     ...(p.now !== undefined ? { now: p.now } : {}),
     ...(p.validateCredential !== undefined ? { validateCredential: p.validateCredential } : {}),
+    ...(p.maxTreeLeaves !== undefined ? { maxTreeLeaves: p.maxTreeLeaves } : {}),
   });
+  // §11.2: the Welcome "MUST specify a PreSharedKeyID of type resumption with usage reinit, where the group_id field
+  // matches the old group and the epoch field indicates the epoch after the Commit covering the ReInit"; §11.3 the
+  // same with usage branch; §12.4.3.1: the new group's epoch is 1.
   const special = joined.groupSecrets.psks.filter((id) => id.psktype === PSKType.resumption && id.usage === usage);
   const what = usage === 2 ? 'reinit' : 'branch';
   if (special.length !== 1) throw new ValidationError(`Welcome: expected one resumption PSK of usage ${what}, found ${special.length}`);

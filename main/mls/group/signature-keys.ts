@@ -1,7 +1,11 @@
 // RFC 9420 §6.1: whose key verifies a message's signature, by sender type:
 // a member's leaf, an entry of the external_senders extension (§12.1.8.1), the
 // leaf in a new member's Add (new_member_proposal) or in an external commit's
-// path (new_member_commit). Unknown senders are a ValidationError.
+// path (new_member_commit). Unknown senders are a ValidationError: §6.1 "The
+// sender MUST use the private key corresponding to the following signature key"
+// (a blank leaf, a missing external_senders entry or a commit without a path has
+// none), and §12.1.8 "The external SenderType ... can only be used if the
+// external_senders extension is present in the group's GroupContext".
 
 import { DecodeError, ValidationError } from '../errors.js';
 import { ContentType } from '../framing/content-type.js';

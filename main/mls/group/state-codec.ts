@@ -4,7 +4,7 @@
 // inconsistent fields and trailing bytes are DecodeErrors.
 //
 // struct {
-//   uint16 format = 1;
+//   uint16 format = 2;                             // format 1 (no check_hpke_keys) is still read
 //   CipherSuite cipher_suite;
 //   GroupContext group_context;
 //   uint32 n_leaves; optional<Node> nodes<V>;        // full width, blanks included
@@ -19,7 +19,7 @@
 //   ResumptionPsk resumption_psks<V>;              // { uint64 epoch; opaque psk<V>; }
 //   PastEpoch past_epochs<V>;                      // { GroupContext; opaque sender_data_secret<V>; SecretTreeState; optional<opaque> signature_keys<V>; }
 //   optional<ReInit> reinit;
-//   GroupConfig config;                            // uint32 x5, uint16 wire format, uint8 bool x2
+//   GroupConfig config;                            // uint32 x5, uint16 wire format, uint8 bool x3
 // } StoredGroupState;
 // state-parts.ts stores the same struct with its own format number and each
 // SecretTreeState cut to its header (the nodes go to rows of their own).
@@ -36,9 +36,9 @@ import { directPath, leafIndex, nodeWidth, root, type NodeIndex } from '../tree/
 import { decodeNode, encodeNode, NodeType, type Node } from '../tree/node.js';
 import { RatchetTree } from '../tree/ratchet-tree.js';
 import { decodeGroupContext, encodeGroupContext } from './group-context.js';
-import { CONFIG_LIMITS, type EpochKeys, type GroupConfig, type GroupState, type PastEpoch } from './state.js';
+import { CONFIG_LIMITS, DEFAULT_GROUP_CONFIG, type EpochKeys, type GroupConfig, type GroupState, type PastEpoch } from './state.js';
 
-export const GROUP_STATE_FORMAT = 1;
+export const GROUP_STATE_FORMAT = 2;
 
 const KEY_NAMES = [
   'initSecret',
@@ -72,7 +72,7 @@ function decodeTreeFull(d: Decoder): RatchetTree {
 
 function encodeConfig(e: Encoder, c: GroupConfig): void {
   e.u32(c.paddingBlockSize).u32(c.pastEpochsKept).u32(c.resumptionPsksKept).u32(c.maxForwardDistance).u32(c.maxSkippedKeys);
-  e.u16(c.handshakeWireFormat).u8(c.ratchetTreeExtension ? 1 : 0).u8(c.externalPub ? 1 : 0);
+  e.u16(c.handshakeWireFormat).u8(c.ratchetTreeExtension ? 1 : 0).u8(c.externalPub ? 1 : 0).u8(c.checkHpkeKeys ? 1 : 0);
 }
 
 function bool(d: Decoder, field: string): boolean {
@@ -81,7 +81,7 @@ function bool(d: Decoder, field: string): boolean {
   return v === 1;
 }
 
-function decodeConfig(d: Decoder): GroupConfig {
+function decodeConfig(d: Decoder, format: number): GroupConfig {
   const paddingBlockSize = d.u32('padding_block_size');
   const pastEpochsKept = d.u32('past_epochs_kept');
   const resumptionPsksKept = d.u32('resumption_psks_kept');
@@ -91,11 +91,12 @@ function decodeConfig(d: Decoder): GroupConfig {
   if (wf !== WireFormat.mlsPublicMessage && wf !== WireFormat.mlsPrivateMessage) d.fail('handshake_wire_format', `not a handshake wire format: ${wf}`);
   const ratchetTreeExtension = bool(d, 'ratchet_tree_extension');
   const externalPub = bool(d, 'external_pub');
+  const checkHpkeKeys = format === 1 ? DEFAULT_GROUP_CONFIG.checkHpkeKeys : bool(d, 'check_hpke_keys');
   const numbers = { paddingBlockSize, pastEpochsKept, resumptionPsksKept, maxForwardDistance, maxSkippedKeys };
   for (const [k, max] of Object.entries(CONFIG_LIMITS) as [keyof typeof CONFIG_LIMITS, number][]) {
     if (numbers[k] > max) d.fail(k, `${numbers[k]} exceeds the limit ${max}`);
   }
-  return { paddingBlockSize, pastEpochsKept, resumptionPsksKept, maxForwardDistance, maxSkippedKeys, handshakeWireFormat: wf, ratchetTreeExtension, externalPub };
+  return { paddingBlockSize, pastEpochsKept, resumptionPsksKept, maxForwardDistance, maxSkippedKeys, handshakeWireFormat: wf, ratchetTreeExtension, externalPub, checkHpkeKeys };
 }
 
 // How the secret trees are written: whole in the full state (here), or as their
@@ -145,7 +146,9 @@ export function decodeGroupState(d: Decoder): GroupState {
 
 export function decodeGroupStateWith(d: Decoder, expectedFormat: number, decodeTree: DecodeTree): GroupState {
   const format = d.u16('format');
-  if (format !== expectedFormat) d.fail('format', `unknown group state format ${format} (this build reads ${expectedFormat})`);
+  // Format 1 (before check_hpke_keys) is still read as a full state; the parts core has its own number.
+  const legacy = expectedFormat === GROUP_STATE_FORMAT && format === 1;
+  if (format !== expectedFormat && !legacy) d.fail('format', `unknown group state format ${format} (this build reads ${expectedFormat}${expectedFormat === GROUP_STATE_FORMAT ? ' and 1' : ''})`);
   const cs = d.u16('cipher_suite');
   if (!isCipherSuiteId(cs)) d.fail('cipher_suite', `unsupported cipher suite ${cs}`);
   const nh = NH[cs];
@@ -219,7 +222,7 @@ export function decodeGroupStateWith(d: Decoder, expectedFormat: number, decodeT
     return { groupContext: gc, senderDataSecret, secretTree: st, signatureKeys };
   });
   const reinit = d.optional('reinit', decodeReInit);
-  const config = d.field('config', decodeConfig);
+  const config = d.field('config', (dc) => decodeConfig(dc, format));
   const base: GroupState = {
     cipherSuite: cs,
     groupContext,

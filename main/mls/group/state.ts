@@ -33,6 +33,16 @@ export interface GroupConfig {
   readonly ratchetTreeExtension: boolean;
   /** Put the external_pub extension in published GroupInfos (enables external commits). */
   readonly externalPub: boolean;
+  /**
+   * Validation policy (docs/validation.md): every HPKE public key a peer puts into a
+   * KeyPackage or the tree (Add, Update, UpdatePath, a joined tree) is tried with one
+   * KEM operation when it arrives (RFC 9180 §7.1.4 validation, done at arrival instead
+   * of at first use), so a key nobody can encrypt to is refused before it makes this
+   * member's commits fail. False: only the key's length is checked, and a bad key
+   * fails the first commit that encrypts to it, as with implementations that check
+   * on use. No validation list of RFC 9420 asks for it; default true.
+   */
+  readonly checkHpkeKeys: boolean;
 }
 
 export const DEFAULT_GROUP_CONFIG: GroupConfig = {
@@ -44,6 +54,7 @@ export const DEFAULT_GROUP_CONFIG: GroupConfig = {
   handshakeWireFormat: WireFormat.mlsPublicMessage,
   ratchetTreeExtension: true,
   externalPub: true,
+  checkHpkeKeys: true,
 };
 
 /** RFC 9420 §8: the secrets of the current epoch that outlive the key schedule run. */

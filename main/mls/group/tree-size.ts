@@ -2,6 +2,9 @@
 // a GroupInfo's ratchet_tree). Hashing and validating a tree costs time linear
 // in its width, and a forged, mostly blank tree is cheap to send, so the size is
 // refused before any of that work. Shared by joinFromWelcome and external joins.
+// No validation rule of RFC 9420 asks for it: it is a local policy
+// (maxTreeLeaves per join call, docs/validation.md), a bound that real groups
+// (tens of thousands of members at most) stay far below.
 
 import { ValidationError } from '../errors.js';
 import type { RatchetTree } from '../tree/ratchet-tree.js';

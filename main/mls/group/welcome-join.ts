@@ -29,10 +29,11 @@ import type { RatchetTree } from '../tree/ratchet-tree.js';
 import { privateKeysFromPathSecret } from '../tree/treekem.js';
 import { equalBytes } from '../util/bytes.js';
 import { freshEpochState } from './epoch.js';
-import { checkHpkeKeyLength, checkHpkePublicKey } from '../crypto/hpke-key-check.js';
+import { hpkeKeyCheck } from '../crypto/hpke-key-check.js';
 import { pskSecretFor, type PskLookup } from './psk-lookup.js';
 import { checkConfig, DEFAULT_GROUP_CONFIG, type GroupConfig, type GroupState } from './state.js';
 import { verifiedGroupInfoTree } from './group-info-tree.js';
+import { leafSupportsGroup } from './proposal-apply.js';
 
 export interface JoinFromWelcomeParams {
   /** MLSMessage(Welcome) bytes, or a decoded Welcome. */
@@ -48,9 +49,10 @@ export interface JoinFromWelcomeParams {
   readonly now?: bigint;
   readonly validateCredential?: CredentialValidator;
   /**
-   * Check every HPKE key of the received tree with a KEM operation (default true).
-   * False checks only their length: a large group joins faster, at the risk that
-   * a malicious inviter's bad key makes this member's commits fail later.
+   * Check every HPKE key of the received tree with a KEM operation (default: the
+   * config's checkHpkeKeys policy, true unless changed). False checks only their
+   * length: a large group joins faster, at the risk that a malicious inviter's bad
+   * key makes this member's commits fail later.
    */
   readonly checkTreeKeys?: boolean;
   /** Largest tree (in leaves, blank ones included) accepted; default DEFAULT_MAX_TREE_LEAVES. */
@@ -78,6 +80,8 @@ export function joinFromWelcome(p: JoinFromWelcomeParams): JoinedGroup {
   const welcome = welcomeOf(p.welcome);
   const suite = (p.provider ?? getProvider()).getSuite(welcome.cipherSuite);
   const kp = p.keyPackage.keyPackage;
+  // §12.4.3.1: "If no such field exists, or if the cipher suite indicated in the KeyPackage does not match the one
+  // in the Welcome message, return an error."
   if (kp.cipherSuite !== welcome.cipherSuite) throw new ValidationError(`Welcome is for cipher suite ${welcome.cipherSuite}, our KeyPackage uses ${kp.cipherSuite}`);
   const config: GroupConfig = { ...DEFAULT_GROUP_CONFIG, ...p.config };
   checkConfig(config);
@@ -90,8 +94,12 @@ export function joinFromWelcome(p: JoinFromWelcomeParams): JoinedGroup {
   const entry = findWelcomeSecrets(welcome, keyPackageRef(suite, kp));
   if (entry === undefined) throw new ValidationError('Welcome: no entry for our KeyPackage (it is for someone else)');
   const groupSecrets = decryptGroupSecrets(suite, p.keyPackage.initPrivateKey, welcome.encryptedGroupInfo, entry.encryptedGroupSecrets);
+  // joiner_secret is a KDF.Extract output of KDF.Nh bytes (§8); no committer can make another length.
   if (groupSecrets.joinerSecret.length !== suite.kdf.size) throw new ValidationError(`GroupSecrets.joiner_secret has ${groupSecrets.joinerSecret.length} bytes, expected ${suite.kdf.size}`);
 
+  // §12.4.3.1: "If a PreSharedKeyID is part of the GroupSecrets and the client is not in possession of the
+  // corresponding PSK, return an error. Additionally, if a PreSharedKeyID has type resumption with usage reinit
+  // or branch, verify that it is the only such PSK."
   const special = groupSecrets.psks.filter((id) => id.psktype === PSKType.resumption && id.usage !== ResumptionPSKUsage.application);
   if (special.length > 1) throw new ValidationError('GroupSecrets: more than one reinit/branch resumption PSK');
   const pskSecret = pskSecretFor(suite, groupSecrets.psks, undefined, p.psks);
@@ -104,26 +112,37 @@ export function joinFromWelcome(p: JoinFromWelcomeParams): JoinedGroup {
     throw e;
   }
   const gc = groupInfo.groupContext;
+  // §12.4.3.1: "Verify that the cipher_suite in the GroupInfo matches the cipher_suite in the KeyPackage."
   if (gc.cipherSuite !== suite.id) throw new ValidationError(`GroupInfo cipher suite ${gc.cipherSuite} differs from the Welcome's ${suite.id}`);
 
   const tree = verifiedGroupInfoTree(suite, groupInfo, p, 'Welcome');
   const signer = groupInfo.signer as LeafIndex; // a member of the tree: checked with the signature
 
-  // RFC 9180 §7.1.4: every HPKE key of the tree must be usable, or this member's first
-  // commit would fail to encrypt to it. One KEM operation per node; opt out for speed.
-  const checkKey = p.checkTreeKeys === false ? checkHpkeKeyLength : checkHpkePublicKey;
+  // Policy (RFC 9180 §7.1.4 at arrival): every HPKE key of the tree must be usable, or this
+  // member's first commit would fail to encrypt to it. One KEM operation per node; opt out for speed.
+  const checkKey = hpkeKeyCheck(p.checkTreeKeys ?? config.checkHpkeKeys);
   for (const [x, n] of tree.entries()) checkKey(suite, n.nodeType === NodeType.leaf ? n.leaf.encryptionKey : n.parent.encryptionKey, `tree node ${x}`);
 
   const mine = encode(encodeLeafNode, kp.leafNode);
+  // §12.4.3.1: "Identify a leaf whose LeafNode is identical to the one in the KeyPackage. If no such field exists, return an error."
   const me = tree.memberLeaves().find((l) => equalBytes(encode(encodeLeafNode, tree.leaf(l)!), mine));
   if (me === undefined) throw new ValidationError('Welcome: our KeyPackage leaf is not in the tree');
+  // §13.4: "A client joining a group MUST verify that it supports every extension in the GroupContext for the
+  // group. Otherwise, it MUST treat the enclosing GroupInfo message as invalid and not join the group." What this
+  // client supports is what its leaf advertises ("A client that posts a KeyPackage MUST support all parameters advertised in it").
+  const unsupported = leafSupportsGroup(tree.leaf(me)!, gc.extensions);
+  if (unsupported !== undefined) throw new ValidationError(`Welcome: our leaf ${unsupported} (RFC 9420 §13.4: not joining)`);
   let privateKeys = newTreePrivateKeys(me, p.keyPackage.encryptionPrivateKey);
   if (groupSecrets.pathSecret !== undefined) {
+    // §12.4.3.1: the path secret is for "the lowest common ancestor of the leaf node my_leaf and of the node of the
+    // member with leaf index GroupInfo.signer"; there is none when they are the same leaf.
     if (signer === me) throw new ValidationError('Welcome: a path secret, but the GroupInfo signer is ourselves');
     privateKeys = privateKeysFromPathSecret(suite, tree, privateKeys, signer, groupSecrets.pathSecret.pathSecret).privateKeys;
   }
   const secrets = epochSecretsFromJoiner(suite, groupSecrets.joinerSecret, pskSecret, gc);
   verifyConfirmationTag(suite, secrets.confirmationKey, gc.confirmedTranscriptHash, groupInfo.confirmationTag);
+  // §12.4.3.1: "If a PreSharedKeyID was used that has type resumption with usage reinit or branch, verify that the
+  // epoch field in the GroupInfo is equal to 1." (The rest of that check: reinit.ts, branch.ts, resumption.ts.)
   if (special.length === 1 && gc.epoch !== 1n) throw new ValidationError(`Welcome: a reinit/branch resumption PSK needs epoch 1, the GroupInfo is at epoch ${gc.epoch}`);
 
   const state = freshEpochState({

@@ -2,30 +2,25 @@
 // downloaded and when one arrives in an Add (group/proposal-validation.ts,
 // proposal-receipt.ts). The group-level parts of leaf validation (§7.3: the
 // group's required_capabilities, credential types in use, key uniqueness in the
-// tree) are the group layer's (group/proposal-apply.ts).
+// tree) are the group layer's (group/proposal-apply.ts). Each check below names
+// the sentence that requires it; docs/validation.md has the whole audit.
 //
-// What the RFC asks, and what is deliberately not checked:
-// - leaf_node: valid for a KeyPackage per §7.3 (tree/leaf-validation.ts): source
-//   key_package, signature, own credential type listed, every non-default
-//   leaf_node.extensions type listed in capabilities.extensions (§7.2, §7.3;
-//   §13.5 notes GREASE leaf extensions must be listed for this reason).
-// - KeyPackage.extensions: §10 asks the creator to list them too, but §10 and
-//   §13.4 say a receiver MUST ignore unknown ones, §10.1 does not check them, and
-//   §13.5 lets GREASE ones carry anything: they are not checked against the
-//   capabilities.
-// - Unknown (GREASE, §13.5) values in the capabilities lists are ignored.
-// - capabilities.versions and .cipher_suites must include the KeyPackage's own:
-//   §7.2 has a client list every value it supports, and a KeyPackage states a
-//   version and suite its client supports (§10), so a package that omits its own
-//   contradicts itself and would defeat the §11 downgrade check.
-// - init_key and leaf_node.encryption_key must be usable HPKE keys of the suite
-//   (§10: "MUST be a public key for the asymmetric encryption scheme"): one KEM
-//   operation each, see crypto/hpke-key-check.ts.
+// Deliberately not checked (no receiver rule asks for it):
+// - KeyPackage.extensions against the capabilities: §10 asks the creator to list
+//   them, but §10 and §13.4 say a receiver MUST ignore unknown ones, §10.1 does
+//   not check them, and §13.5 lets GREASE ones carry anything.
+// - Unknown (GREASE, §13.5) values in the capabilities lists: "unknown values in
+//   capabilities MUST be ignored" (§7.2).
+// - capabilities.versions and .cipher_suites listing the KeyPackage's own: §7.2
+//   ("The client MUST list all values for the respective parameters that it
+//   supports") binds the creator; neither §10.1 nor §7.3 lists it, and other
+//   implementations publish KeyPackages without it (issue 9). Arbor's own
+//   KeyPackages still list both (key-package-create.ts).
 
 import type { CipherSuite } from '../crypto/provider.js';
 import { ValidationError } from '../errors.js';
 import { PROTOCOL_VERSION_MLS10 } from '../group/group-context.js';
-import { checkHpkePublicKey } from '../crypto/hpke-key-check.js';
+import { hpkeKeyCheck } from '../crypto/hpke-key-check.js';
 import { LeafNodeSource } from '../tree/leaf-node.js';
 import { validateLeafNode, type CredentialValidator } from '../tree/leaf-validation.js';
 import { equalBytes } from '../util/bytes.js';
@@ -43,6 +38,8 @@ export interface KeyPackageValidationOptions {
   readonly validateCredential?: CredentialValidator;
   /** Prefix of error messages; default 'KeyPackage'. */
   readonly where?: string;
+  /** The GroupConfig.checkHpkeKeys policy: false checks only the keys' length. Default true. */
+  readonly checkHpkeKeys?: boolean;
 }
 
 /**
@@ -55,9 +52,11 @@ export function validateKeyPackage(suite: CipherSuite, kp: KeyPackage, opts: Key
   const fail = (reason: string): never => {
     throw new ValidationError(`${where}: ${reason}`);
   };
+  // §10.1: "Verify that the cipher suite and protocol version of the KeyPackage match those in the GroupContext."
   if (kp.version !== version) fail(`version ${kp.version} differs from the group's ${version}`);
   if (kp.cipherSuite !== suite.id) fail(`cipher suite ${kp.cipherSuite} differs from the group's ${suite.id}`);
   const leaf = kp.leafNode;
+  // §10.1: "Verify that the leaf_node of the KeyPackage is valid for a KeyPackage according to Section 7.3."
   validateLeafNode(
     suite,
     leaf,
@@ -68,11 +67,13 @@ export function validateKeyPackage(suite: CipherSuite, kp: KeyPackage, opts: Key
     },
     `${where}: leaf_node`,
   );
-  const caps = leaf.capabilities;
-  if (!caps.versions.includes(kp.version)) fail(`leaf_node.capabilities.versions lacks the KeyPackage's own version ${kp.version}`);
-  if (!caps.cipherSuites.includes(kp.cipherSuite)) fail(`leaf_node.capabilities.cipher_suites lacks the KeyPackage's own suite ${kp.cipherSuite}`);
+  // §10.1: "Verify that the signature on the KeyPackage is valid using the public key in leaf_node.credential."
   if (!verifyKeyPackageSignature(suite, kp)) fail('signature does not verify');
+  // §10.1: "Verify that the value of leaf_node.encryption_key is different from the value of the init_key field."
   if (equalBytes(kp.initKey, leaf.encryptionKey)) fail('init_key equals leaf_node.encryption_key');
-  checkHpkePublicKey(suite, kp.initKey, `${where}: init_key`);
-  checkHpkePublicKey(suite, leaf.encryptionKey, `${where}: leaf_node.encryption_key`);
+  // Policy (RFC 9180 §7.1.4 at arrival, crypto/hpke-key-check.ts): §10 "The value for init_key MUST be a
+  // public key for the asymmetric encryption scheme defined by cipher_suite".
+  const checkKey = hpkeKeyCheck(opts.checkHpkeKeys);
+  checkKey(suite, kp.initKey, `${where}: init_key`);
+  checkKey(suite, leaf.encryptionKey, `${where}: leaf_node.encryption_key`);
 }

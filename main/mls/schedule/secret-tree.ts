@@ -191,6 +191,12 @@ function advanceTo(suite: CipherSuite, r: Ratchet, g: number, limits: SecretTree
   return [key, { generation: g + 1, secret: nextSecret(suite, secret, g), skipped: kept }];
 }
 
+/**
+ * A received generation: a consumed key is gone (§9.2 "As soon as a group member consumes a value, they MUST
+ * immediately delete ... that value"), so a replay is refused; how far ahead a sender may jump and how many
+ * skipped keys are kept is local policy (§15.3 "Applications SHOULD also define a policy limiting the maximum
+ * number of steps that clients will move the ratchet forward"; GroupConfig.maxForwardDistance, maxSkippedKeys).
+ */
 function receiveOn(suite: CipherSuite, r: Ratchet, g: number, limits: SecretTreeLimits, what: string): [RatchetKeyNonce, Ratchet] {
   if (g < r.generation) {
     const i = r.skipped.findIndex((k) => k.generation === g);

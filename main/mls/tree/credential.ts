@@ -8,7 +8,9 @@
 // (the layout mls-rs uses for custom credentials) and keep its type, so a tree
 // containing one still decodes and round-trips; whether the type is acceptable is
 // decided by validation (§7.3: every member must list it in capabilities.credentials),
-// never by the decoder. Credential type 0 is reserved and is a DecodeError.
+// never by the decoder. Credential type 0 is reserved and is a DecodeError. Nor
+// does the decoder judge an x509 chain (not even an empty one): credential
+// content is the application's to validate (§5.3.1, tree/leaf-validation.ts).
 
 import type { Decoder } from '../codec/decoder.js';
 import type { Encoder } from '../codec/encoder.js';
@@ -58,11 +60,9 @@ export function decodeCredential(d: Decoder): Credential {
       return d.fail('credential_type', 'credential type 0 is reserved');
     case CredentialType.basic:
       return { credentialType, identity: d.opaque('identity') };
-    case CredentialType.x509: {
-      const certificates = d.vector('certificates', decodeCertificate);
-      if (certificates.length === 0) d.fail('certificates', 'x509 credential has no certificate');
-      return { credentialType, certificates };
-    }
+    case CredentialType.x509:
+      // An empty chain decodes: whether it is acceptable is the Authentication Service's call (§5.3.1).
+      return { credentialType, certificates: d.vector('certificates', decodeCertificate) };
     default:
       return { credentialType, data: d.opaque('data') };
   }

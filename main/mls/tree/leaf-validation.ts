@@ -65,6 +65,7 @@ export function validateLeafNode(suite: CipherSuite, leaf: LeafNode, opts: LeafV
   const fail = (why: string): never => {
     throw new ValidationError(`${where}: ${why}`);
   };
+  // §7.3 "Verify the leaf_node_source field": key_package in a KeyPackage, update in an Update, commit in an UpdatePath.
   if (opts.expectedSource !== undefined && leaf.leafNodeSource !== opts.expectedSource) {
     fail(`leaf_node_source is ${SOURCE_NAMES[leaf.leafNodeSource]}, expected ${SOURCE_NAMES[opts.expectedSource]}`);
   }
@@ -72,22 +73,34 @@ export function validateLeafNode(suite: CipherSuite, leaf: LeafNode, opts: LeafV
     fail(`cannot check the signature of a ${SOURCE_NAMES[leaf.leafNodeSource]} leaf without its group id and leaf index`);
   }
   const ctx = opts.groupId !== undefined && opts.leafIndex !== undefined ? { groupId: opts.groupId, leafIndex: opts.leafIndex } : undefined;
+  // §7.3: "Verify that the signature on the LeafNode is valid using signature_key."
   if (!verifyLeafNode(suite, leaf, ctx)) fail('signature does not verify');
+  // §7.3: "Verify that the credential in the LeafNode is valid, as described in Section 5.3.1" (the application's AS).
   if (opts.validateCredential !== undefined && !opts.validateCredential(leaf.credential, leaf.signatureKey)) {
     fail('credential rejected by the authentication service');
   }
   const caps = leaf.capabilities;
+  // §7.3: "Verify that the credential type is supported by all members of the group" (this leaf is one of them
+  // once in the tree; §12.2 asks the tree after a commit to be valid). The creator's side is §7.2: "the credential
+  // type used in the LeafNode MUST be included in the credentials field of the capabilities field".
   if (!caps.credentials.includes(leaf.credential.credentialType)) {
     fail(`credential type ${leaf.credential.credentialType} is not listed in its own capabilities`);
   }
+  // §7.3: "Verify that the extensions in the LeafNode are supported by checking that the ID for each extension in
+  // the extensions field is listed in the capabilities.extensions field of the LeafNode." Default types are exempt:
+  // §7.2 says they "MUST NOT be listed".
   for (const x of leaf.extensions) {
     if (!DEFAULT_EXTENSION_TYPES.has(x.extensionType) && !caps.extensions.includes(x.extensionType)) {
       fail(`extension ${x.extensionType} is not listed in its capabilities`);
     }
   }
+  // Policy (`now`, default not given): §7.3 "Verify the lifetime field" is a MUST for a leaf this client sends and
+  // "RECOMMENDED" for one it receives ("This check is not mandatory because the LeafNode might have expired").
   if (opts.now !== undefined && leaf.leafNodeSource === LeafNodeSource.keyPackage && !lifetimeCovers(leaf.lifetime, opts.now)) {
     fail(`lifetime [${leaf.lifetime.notBefore}, ${leaf.lifetime.notAfter}] does not cover the current time ${opts.now}`);
   }
+  // §7.3: "If the GroupContext has a required_capabilities extension, then the required extensions, proposals, and
+  // credential types MUST be listed in the LeafNode's capabilities field" (§11.1: default types need not be).
   if (opts.groupExtensions !== undefined) {
     let req: RequiredCapabilities | undefined;
     try {

@@ -1,6 +1,8 @@
 // RFC 9420 §12.4.3.3: the ratchet_tree extension body, optional<Node> ratchet_tree<V>.
 // Blank nodes after the last non-blank node are not sent; a receiver rejects a
-// tree whose last entry is blank, then pads the array to a full tree.
+// tree whose last entry is blank ("The receiver MUST check that the last node in
+// ratchet_tree is non-blank"), then pads the array to a full tree. Leaves sit at
+// even positions ("The leaves of the tree are stored in even-numbered entries").
 
 import { Decoder } from '../codec/decoder.js';
 import { Encoder } from '../codec/encoder.js';

@@ -21,10 +21,12 @@ export interface TreeValidationOptions extends Omit<LeafValidationOptions, 'leaf
 
 /** Throws ValidationError naming the first node that breaks a rule. Never modifies the tree. */
 export function validateRatchetTree(suite: CipherSuite, tree: RatchetTree, opts: TreeValidationOptions): void {
+  // §12.4.3.1: "Verify that the tree hash of the ratchet tree matches the tree_hash field in GroupInfo."
   if (opts.expectedTreeHash !== undefined && !equalBytes(tree.treeHash(suite), opts.expectedTreeHash)) {
     throw new ValidationError('tree: tree hash does not match the expected tree hash');
   }
   const members = tree.memberLeaves();
+  // Cannot refuse a real group: the GroupInfo signer is a member (§12.4.3.1 "If the node is blank ... return an error").
   if (members.length === 0) throw new ValidationError('tree: has no members');
   validateLeaves(suite, tree, members, opts);
   validateKeysUnique(tree);
@@ -38,6 +40,8 @@ function validateLeaves(suite: CipherSuite, tree: RatchetTree, members: readonly
   for (const l of members) usedTypes.add(tree.leaf(l)!.credential.credentialType);
   for (const l of members) {
     const leaf = tree.leaf(l)!;
+    // §12.4.3.1: "For each non-empty leaf node, validate the LeafNode as described in Section 7.3" (with the
+    // credential types every member uses, below).
     validateLeafNode(suite, leaf, { ...opts, leafIndex: l }, `leaf ${l}`);
     for (const t of usedTypes) {
       if (!leaf.capabilities.credentials.includes(t)) throw new ValidationError(`leaf ${l}: does not support credential type ${t} used in the group`);
@@ -45,7 +49,11 @@ function validateLeaves(suite: CipherSuite, tree: RatchetTree, members: readonly
   }
 }
 
-/** RFC 9420 §7.3, §12.4.3.1: signature keys unique among leaves, encryption keys unique among all nodes. */
+/**
+ * RFC 9420 §7.3 "Verify that the following fields are unique among the members of the group: signature_key,
+ * encryption_key"; §12.4.3.1 "Verify that the encryption key in the parent node does not appear in any other node
+ * of the tree": signature keys unique among leaves, encryption keys unique among all nodes.
+ */
 function validateKeysUnique(tree: RatchetTree): void {
   const enc = new Map<string, NodeIndex>();
   const sig = new Map<string, NodeIndex>();
@@ -64,7 +72,13 @@ function validateKeysUnique(tree: RatchetTree): void {
   }
 }
 
-/** RFC 9420 §12.4.3.1: unmerged leaves are sorted, non-blank descendants, listed on every non-blank node between. */
+/**
+ * RFC 9420 §12.4.3.1: each unmerged leaf "represents a non-blank leaf node that is a descendant of the parent node",
+ * and "every non-blank intermediate node between the leaf node and the parent node also has an entry for the leaf
+ * node in its unmerged_leaves". The order is §7.1's: "The entries in the unmerged_leaves vector MUST be sorted in
+ * increasing order" (not in §12.4.3.1's list, but a property of the structure every member derives for itself from
+ * the same commits, §12.1.1; kept, see docs/validation.md).
+ */
 function validateUnmerged(tree: RatchetTree, x: NodeIndex, p: ParentNode): void {
   let prev = -1;
   for (const l of p.unmergedLeaves) {
@@ -91,7 +105,9 @@ function parentHashFieldOf(tree: RatchetTree, d: NodeIndex): Uint8Array | undefi
 }
 
 /**
- * RFC 9420 §7.9.2, top-down: exactly one descendant D of P holds a parent_hash equal
+ * RFC 9420 §7.9.2: "When joining a group, the new member MUST authenticate that each non-blank parent node P is
+ * parent-hash valid ... "top down" by verifying that there is exactly one descendant of each non-blank parent
+ * node for which the parent node is parent-hash valid". Top-down: exactly one descendant D of P holds a parent_hash equal
  * to P's parent hash with the other child as copath child, with D in the resolution
  * of its side's child C and P's unmerged leaves under C equal to that resolution minus D.
  */

@@ -59,7 +59,7 @@ function encryptionTargets(tree: RatchetTree, copathChild: NodeIndex, exclude: R
   return tree.resolution(copathChild).filter((x) => !(x % 2 === 0 && exclude.has(x / 2)));
 }
 
-/** Leaf keys unique among the other members (RFC 9420 §7.3). */
+/** Leaf keys unique among the other members (RFC 9420 §7.3: "unique among the members of the group: signature_key, encryption_key"). */
 function checkNewLeafKeys(tree: RatchetTree, sender: LeafIndex, leaf: LeafNode): void {
   for (const l of tree.memberLeaves()) {
     if (l === sender) continue;
@@ -182,11 +182,15 @@ export function mergeUpdatePath(
   tree.checkLeaf(sender);
   if (tree.isBlank((2 * sender) as NodeIndex)) throw new ValidationError(`UpdatePath: sender leaf ${sender} is blank`);
   const leaf = path.leafNode;
+  // §12.4.2: "Validate the LeafNode as specified in Section 7.3. The leaf_node_source field MUST be set to commit."
   validateLeafNode(suite, leaf, { ...opts, groupId, leafIndex: sender, expectedSource: LeafNodeSource.commit }, 'UpdatePath leaf_node');
   checkNewLeafKeys(tree, sender, leaf);
-  // §7.5: the new leaf obeys the Update rules, so its encryption key must be fresh.
+  // §7.5: the new leaf "MUST adhere to the same restrictions as LeafNodes used in Update proposals", so its
+  // encryption key must be fresh (§12.4.2: "different from the committer's current leaf node").
   if (equalBytes(leaf.encryptionKey, tree.leaf(sender)!.encryptionKey)) throw new ValidationError('UpdatePath: leaf encryption key is not new');
   const fdp = tree.filteredDirectPath(sender);
+  // §7.6: the UpdatePath has "a new public key and encrypted path secret" for each parent node of the filtered
+  // direct path, "in the same order"; with another count the keys cannot be placed.
   if (path.nodes.length !== fdp.length) {
     throw new ValidationError(`UpdatePath: has ${path.nodes.length} nodes, but the filtered direct path of leaf ${sender} has ${fdp.length}`);
   }
@@ -196,6 +200,8 @@ export function mergeUpdatePath(
       throw new ValidationError(`UpdatePath: node ${i}: encryption key repeats another key of the path`);
     }
   }
+  // §7.9.2: "clients MUST recompute the expected value of parent_hash for the committer's new leaf and verify that
+  // it matches the parent_hash value in the supplied leaf_node".
   const { fields, leaf: expected } = pathParentHashes(suite, tree, fdp, pubs);
   if (leaf.leafNodeSource !== LeafNodeSource.commit || !equalBytes(leaf.parentHash, expected)) {
     throw new ValidationError(`UpdatePath: leaf parent_hash does not match the parent hash of its path`);
@@ -250,6 +256,9 @@ export function applyUpdatePath(p: ApplyUpdatePathParams): AppliedUpdatePath {
   if (i < 0) throw new ValidationError(`UpdatePath: leaf ${me} is under no node of the sender's filtered direct path`);
   const targets = encryptionTargets(tree, fdp[i]!.copathChild, exclude);
   const cts = updatePath.nodes[i]!.encryptedPathSecret;
+  // §7.6: "The length of the encrypted_path_secret vector MUST be equal to the length of the resolution of the
+  // copath node (excluding new leaf nodes), with each ciphertext being the encryption to the respective
+  // resolution node": the position is how a receiver finds its ciphertext.
   if (cts.length !== targets.length) {
     throw new ValidationError(`UpdatePath: node ${i} has ${cts.length} encrypted path secrets, the resolution of its copath child has ${targets.length}`);
   }
@@ -263,6 +272,7 @@ export function applyUpdatePath(p: ApplyUpdatePathParams): AppliedUpdatePath {
     if (e instanceof CryptoError) throw new CryptoError(`UpdatePath: node ${i}: cannot decrypt the path secret for node ${fdp[i]!.node}: ${e.message}`);
     throw e;
   }
+  // A path secret is a DeriveSecret output of KDF.Nh bytes (§7.4); no sender can make another length.
   if (secret.length !== suite.kdf.size) throw new ValidationError(`UpdatePath: node ${i}: path secret has ${secret.length} bytes, expected ${suite.kdf.size}`);
 
   const keys = new Map(p.privateKeys.keys);
@@ -271,6 +281,7 @@ export function applyUpdatePath(p: ApplyUpdatePathParams): AppliedUpdatePath {
   for (let k = i; k < fdp.length; k++) {
     if (k > i) s = nextPathSecret(suite, s);
     const kp = pathSecretKeyPair(suite, s);
+    // §7.5, decrypting: "6. Verify that the derived public keys are the same as the corresponding public keys sent in the UpdatePath."
     if (!equalBytes(kp.publicKey, updatePath.nodes[k]!.encryptionKey)) {
       throw new ValidationError(`UpdatePath: node ${k}: encryption key does not match the one derived from the path secret`);
     }
@@ -309,6 +320,7 @@ export function privateKeysFromPathSecret(
     if (k > i) s = nextPathSecret(suite, s);
     const kp = pathSecretKeyPair(suite, s);
     const pk = tree.encryptionKey(fdp[k]!.node);
+    // §12.4.3.1: "The private key MUST be the private key that corresponds to the public key in the node."
     if (pk === undefined || !equalBytes(kp.publicKey, pk)) throw new ValidationError(`path secret: node ${fdp[k]!.node}: derived key does not match the tree`);
     keys.set(fdp[k]!.node, kp.privateKey);
   }

@@ -43,9 +43,9 @@ void test('stored state decoding is strict: version, truncation, trailing bytes,
   const bad = (b: Uint8Array, re: RegExp): void => {
     assert.throws(() => groupStateFromBytes(b), (e: unknown) => e instanceof DecodeError && re.test(e.message));
   };
-  const v2 = bytes.slice();
-  v2[1] = 2;
-  bad(v2, /GroupState\.format: unknown group state format 2/);
+  const v3 = bytes.slice();
+  v3[1] = 3;
+  bad(v3, /GroupState\.format: unknown group state format 3/);
   bad(bytes.subarray(0, bytes.length - 1), /GroupState/);
   bad(bytes.subarray(0, 100), /GroupState/);
   const trailing = new Uint8Array(bytes.length + 1);
@@ -54,6 +54,18 @@ void test('stored state decoding is strict: version, truncation, trailing bytes,
   const suite = bytes.slice();
   suite[3] = 9;
   bad(suite, /cipher_suite: unsupported cipher suite 9/);
+});
+
+void test('format 1 (before the checkHpkeKeys policy) still loads, with the policy at its default', () => {
+  const s = richState();
+  const off = groupStateBytes({ ...s, config: { ...s.config, checkHpkeKeys: false } });
+  assert.equal(groupStateFromBytes(off).config.checkHpkeKeys, false);
+  // Format 1 is format 2 without the config's last byte.
+  const v1 = off.slice(0, off.length - 1);
+  v1[1] = 1;
+  const back = groupStateFromBytes(v1);
+  assert.equal(back.config.checkHpkeKeys, true);
+  assert.deepEqual(groupStateBytes(back), groupStateBytes(s));
 });
 
 void test('a pending commit round-trips and still merges after a restart', () => {

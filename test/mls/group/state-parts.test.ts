@@ -295,6 +295,6 @@ void test('stateFromParts is strict about the core and every row', () => {
   bad(core, new Map([[1n, rows1]]), /trees\[epoch 0\]: missing/);
   bad(core.subarray(0, core.length - 1), base, /GroupStateCore/);
   bad(Uint8Array.of(...core, 0), base, /GroupStateCore: 1 trailing bytes/);
-  bad(mls.serializeState(a!.state), base, /GroupStateCore\.format: unknown group state format 1/);
+  bad(mls.serializeState(a!.state), base, /GroupStateCore\.format: unknown group state format 2/);
   assert.throws(() => mls.deserializeState(core), /GroupState\.format: unknown group state format 32769/);
 });
