@@ -39,7 +39,7 @@ export async function runCommit(ctx: CoreContext, receiver: Receiver, job: JobRo
       ...(plan.result.welcome !== undefined && (plan.welcomeTo?.length ?? 0) > 0 ? { welcomes: [{ welcome: plan.result.welcome, to: plan.welcomeTo! }] } : {}),
       ...(plan.add !== undefined && plan.add.length > 0 ? { add: plan.add } : {}),
       ...(plan.remove !== undefined && plan.remove.length > 0 ? { remove: plan.remove } : {}),
-    });
+    }, { waitForConnection: false });
   } catch (e) {
     const f = classifyDsError(e);
     if (f.kind === 'unknown') return { kind: 'offline' };

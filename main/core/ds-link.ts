@@ -29,7 +29,7 @@ export function deviceKeyOf(a: Pick<AccountRow, 'signaturePrivateKey' | 'signatu
 function statusOf(s: DsStatusInfo): ConnectionStatus {
   return {
     state: s.status,
-    lastError: s.lastError === undefined ? null : s.lastError.message,
+    lastError: s.fatal ? `The server no longer accepts this device: ${s.lastError?.message ?? 'login refused'}` : s.lastError === undefined ? null : s.lastError.message,
     nextRetryAt: s.nextRetryAt ?? null,
   };
 }

@@ -21,6 +21,9 @@ import { addSystemLine } from './system-lines.js';
 
 export const RESYNC_INTERVAL_MS = 10 * 60_000;
 
+/** The outbox waits for the connection itself (and for deadlines); a request must not wait again inside. */
+export const NOW = { waitForConnection: false } as const;
+
 export class JobRunner {
   constructor(
     private readonly ctx: CoreContext,
@@ -104,7 +107,7 @@ export class JobRunner {
       store.outbox.markSending(job.id, enc.message, epoch);
     });
     try {
-      const r = await this.ctx.ds.send(enc.message);
+      const r = await this.ctx.ds.send(enc.message, NOW);
       const sending = store.outbox.get(job.id);
       if (sending !== undefined) this.ctx.tx((ch) => markAccepted(this.ctx, ch, sending, r.seq, epoch));
       return { kind: 'done' };
@@ -138,7 +141,7 @@ export class JobRunner {
     if (conv === undefined || state === undefined) return this.done(job);
     if (!conv.onServer) {
       try {
-        await this.ctx.ds.createGroup({ groupId: conv.groupId, allowExternalJoin: false, groupInfo: groupInfo(state, { ratchetTree: true, externalPub: true }) });
+        await this.ctx.ds.createGroup({ groupId: conv.groupId, allowExternalJoin: false, groupInfo: groupInfo(state, { ratchetTree: true, externalPub: true }) }, NOW);
       } catch (e) {
         const f = classifyDsError(e);
         if (!(f.kind === 'refused' && f.code === 'group_exists')) return this.failedRequest(job, f);
@@ -169,7 +172,7 @@ export class JobRunner {
     for (const userId of users) {
       let claimed;
       try {
-        claimed = await this.ctx.ds.claimKeyPackages(userId);
+        claimed = await this.ctx.ds.claimKeyPackages(userId, NOW);
       } catch (e) {
         const f = classifyDsError(e);
         if (f.kind === 'refused' && f.code === 'unknown_user') {
@@ -273,7 +276,7 @@ export class JobRunner {
       store.outbox.markSending(job.id, p.message, epoch);
     });
     try {
-      const r = await this.ctx.ds.send(p.message);
+      const r = await this.ctx.ds.send(p.message, NOW);
       const sending = store.outbox.get(job.id);
       if (sending !== undefined) this.ctx.tx((ch) => markAccepted(this.ctx, ch, sending, r.seq, epoch));
       return { kind: 'done' };
@@ -298,7 +301,7 @@ export class JobRunner {
     if (conv === undefined || conv.status !== 'invited') return this.done(job);
     if (conv.welcomeId !== null) {
       try {
-        await this.ctx.ds.ackWelcomes([conv.welcomeId]);
+        await this.ctx.ds.ackWelcomes([conv.welcomeId], NOW);
       } catch (e) {
         return this.failedRequest(job, classifyDsError(e));
       }
@@ -321,7 +324,7 @@ export class JobRunner {
     if (state !== undefined && !selfRemovals(state).has(state.ownLeaf)) {
       const p = proposeRemove(state, state.ownLeaf);
       try {
-        await this.ctx.ds.send(p.message);
+        await this.ctx.ds.send(p.message, NOW);
       } catch (e) {
         const f = classifyDsError(e);
         if (f.kind !== 'refused' && f.kind !== 'stale') return this.failedRequest(job, f);
@@ -329,7 +332,7 @@ export class JobRunner {
     }
     if (conv.welcomeId !== null) {
       try {
-        await this.ctx.ds.ackWelcomes([conv.welcomeId]);
+        await this.ctx.ds.ackWelcomes([conv.welcomeId], NOW);
       } catch (e) {
         const f = classifyDsError(e);
         if (f.kind !== 'refused') return this.failedRequest(job, f);
@@ -359,7 +362,7 @@ export class JobRunner {
     }
     let info;
     try {
-      info = await this.ctx.ds.groupInfo(conv.groupId);
+      info = await this.ctx.ds.groupInfo(conv.groupId, NOW);
     } catch (e) {
       return this.failedRequest(job, classifyDsError(e));
     }
@@ -375,7 +378,7 @@ export class JobRunner {
     this.ctx.tx(() => store.conversations.setLastResyncAt(conv.id, now));
     let resp;
     try {
-      resp = await this.ctx.ds.commit({ commit: joined.commit, groupInfo: joined.groupInfo });
+      resp = await this.ctx.ds.commit({ commit: joined.commit, groupInfo: joined.groupInfo }, NOW);
     } catch (e) {
       const f = classifyDsError(e);
       if (f.kind === 'stale') return { kind: 'stale' };
