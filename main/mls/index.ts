@@ -57,6 +57,7 @@ import { basicCredential, CredentialType, type Credential } from './tree/credent
 import type { LeafIndex } from './tree/math.js';
 import { ratchetTreeBytes, ratchetTreeFromBytes } from './tree/ratchet-tree-codec.js';
 import { utf8 } from './util/bytes.js';
+import { publicMembers as publicMembersOf, type PublicGroup } from './public/index.js';
 
 export { MlsError, DecodeError, EncodeError, CryptoError, ValidationError, ArgumentError } from './errors.js';
 export { CIPHER_SUITE_NAMES, type CipherSuiteId, type CryptoProvider, type SignatureKeyPair } from './crypto/provider.js';
@@ -555,6 +556,45 @@ export function messageKind(bytes: Uint8Array): 'public' | 'private' | 'welcome'
   }
 }
 
+// ---------------------------------------------------------------- the public view
+
+// A secret-free view of a group for a delivery service (public/public-group.ts
+// says what it checks and what it cannot): created from a GroupInfo with its
+// tree, it follows PublicMessage proposals and commits, and its tree hash and
+// epoch stay every member's.
+export {
+  publicGroupFromGroupInfo,
+  processPublicMessage,
+  checkGroupInfo,
+  publicGroupBytes,
+  publicGroupFromBytes,
+  publicEpoch,
+  publicGroupId,
+  publicTreeHash,
+  type PublicGroup,
+  type PublicGroupOptions,
+  type PublicProcessResult,
+  type PublicProposalResult,
+  type PublicCommitResult,
+  type PublicAddedLeaf,
+  type PublicLeaf,
+  type PublicLeafChange,
+} from './public/index.js';
+
+/** The members of a public view, in the shape members() gives for a GroupState. */
+export function publicGroupMembers(group: PublicGroup): Member[] {
+  return publicMembersOf(group).map((m) => ({ leafIndex: m.leafIndex, identity: basicIdentity(m.credential), credential: m.credential, signatureKey: m.signatureKey }));
+}
+
+/** The identity of a basic credential (RFC 9420 §5.3), or undefined for other credential types. */
+export function basicCredentialIdentity(credential: Credential): Uint8Array | undefined {
+  return credential.credentialType === CredentialType.basic && 'identity' in credential ? credential.identity : undefined;
+}
+
+function basicIdentity(credential: Credential): Uint8Array {
+  return basicCredentialIdentity(credential) ?? new Uint8Array(0);
+}
+
 // ---------------------------------------------------------------- reading the state
 
 /** RFC 9420 §8.5 MLS-Exporter: a secret every member of this epoch derives alike. */
@@ -573,7 +613,7 @@ export interface Member {
 export function members(state: GroupState): Member[] {
   return memberLeaves(state).map(({ index, leaf }) => ({
     leafIndex: index,
-    identity: leaf.credential.credentialType === CredentialType.basic && 'identity' in leaf.credential ? leaf.credential.identity : new Uint8Array(0),
+    identity: basicIdentity(leaf.credential),
     credential: leaf.credential,
     signatureKey: leaf.signatureKey,
   }));

@@ -25,7 +25,14 @@ export interface ReceiptOptions {
   readonly validateCredential?: CredentialValidator;
 }
 
-export function validateReceivedProposal(suite: CipherSuite, state: GroupState, proposal: Proposal, sender: Sender, opts: ReceiptOptions = {}): void {
+/** `state` needs only the epoch's GroupContext and tree, so a public (secret-free) view of the group can use it too. */
+export function validateReceivedProposal(
+  suite: CipherSuite,
+  state: Pick<GroupState, 'groupContext' | 'tree'>,
+  proposal: Proposal,
+  sender: Sender,
+  opts: ReceiptOptions = {},
+): void {
   const gc = state.groupContext;
   const tree = state.tree;
   switch (proposal.proposalType) {
