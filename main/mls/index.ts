@@ -51,6 +51,7 @@ import { joinFromWelcome as joinWelcome } from './group/welcome-join.js';
 import type { KeyPackage } from './messages/key-package.js';
 import { createKeyPackage as makeKeyPackage, type KeyPackageWithSecrets } from './messages/key-package-create.js';
 import { lastResortExtension } from './messages/last-resort.js';
+import { validateKeyPackage } from './messages/key-package-validation.js';
 import type { Proposal } from './messages/proposal.js';
 import { PSKType, ResumptionPSKUsage, type PreSharedKeyID } from './schedule/psk.js';
 import { basicCredential, CredentialType, type Credential } from './tree/credential.js';
@@ -69,6 +70,7 @@ export type { Proposal } from './messages/proposal.js';
 export type { Credential } from './tree/credential.js';
 export type { Extension } from './extensions/extension.js';
 export type { KeyPackage } from './messages/key-package.js';
+export type { LeafNode } from './tree/leaf-node.js';
 export type { ReInitOptions } from './group/reinit.js';
 
 /** Every function accepts a crypto provider; the default is getProvider() (ARBOR_CRYPTO=node|noble). */
@@ -159,6 +161,23 @@ export function parseKeyPackage(bytes: Uint8Array): KeyPackage {
   const m = parseMLSMessage(bytes);
   if (m.wireFormat !== WireFormat.mlsKeyPackage) throw new ValidationError(`expected an MLSMessage(KeyPackage), got wire format ${m.wireFormat}`);
   return m.keyPackage;
+}
+
+export interface CheckKeyPackageOptions extends ProviderOptions {
+  /** Seconds since the Unix epoch: when given, the package's lifetime must cover it. */
+  readonly now?: bigint;
+}
+
+/**
+ * Decodes MLSMessage(KeyPackage) bytes and validates the KeyPackage as RFC 9420
+ * §10.1 asks of a received one, in its own cipher suite (signatures, own
+ * capabilities, usable HPKE keys, and the lifetime when `now` is given).
+ * Throws DecodeError or ValidationError naming the first problem.
+ */
+export function checkKeyPackage(bytes: Uint8Array, opts: CheckKeyPackageOptions = {}): KeyPackage {
+  const kp = parseKeyPackage(bytes);
+  validateKeyPackage(suiteById(kp.cipherSuite, opts), kp, opts.now !== undefined ? { now: opts.now } : {});
+  return kp;
 }
 
 function secretsOf(b: KeyPackageBundle): KeyPackageWithSecrets {
@@ -571,6 +590,8 @@ export {
   publicEpoch,
   publicGroupId,
   publicTreeHash,
+  welcomeRecipients,
+  type WelcomeRecipients,
   type PublicGroup,
   type PublicGroupOptions,
   type PublicProcessResult,

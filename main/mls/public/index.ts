@@ -7,6 +7,7 @@
 //   public-commit.ts     the commit result: committer, added (with KeyPackageRefs), joined, removed, changed
 //   check-group-info.ts  checkGroupInfo(group, groupInfo): a published GroupInfo is this epoch's
 //   public-codec.ts      publicGroupBytes / publicGroupFromBytes (storage)
+//   welcome-recipients.ts welcomeRecipients(welcome): its suite and the KeyPackageRefs it carries secrets for
 
 export { publicMembers, publicEpoch, publicGroupId, publicTreeHash, type PublicGroup, type PublicMember } from './public-group.js';
 export { publicGroupFromGroupInfo, type PublicGroupOptions } from './from-group-info.js';
@@ -15,3 +16,4 @@ export type { PublicProposalResult } from './public-proposal.js';
 export type { PublicCommitResult, PublicAddedLeaf, PublicLeaf, PublicLeafChange } from './public-commit.js';
 export { checkGroupInfo } from './check-group-info.js';
 export { publicGroupBytes, publicGroupFromBytes, PUBLIC_GROUP_FORMAT } from './public-codec.js';
+export { welcomeRecipients, type WelcomeRecipients } from './welcome-recipients.js';
