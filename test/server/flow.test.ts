@@ -25,7 +25,7 @@ const clients: Client[] = [];
 
 before(async () => {
   tmp = tempDir();
-  server = await startServer(`${tmp.dir}/ds.db`, ['--quiet', '--rate', '10000', '--burst', '10000']);
+  server = await startServer(`${tmp.dir}/ds.db`, ['--quiet', '--rate', '10000', '--burst', '10000', '--device-rate', '10000', '--device-burst', '10000']);
 });
 
 after(async () => {

@@ -142,9 +142,9 @@ export class MlsDevice {
   /**
    * Fetches what this device has not processed in a group and processes the
    * commits and proposals (application messages are returned, unread: tests
-   * post placeholder bytes the DS cannot tell from real ones). Acks the end.
+   * post placeholder bytes the DS cannot tell from real ones). Acks the end unless told not to.
    */
-  async catchUp(g: Uint8Array): Promise<Json[]> {
+  async catchUp(g: Uint8Array, opts: { ack?: boolean } = {}): Promise<Json[]> {
     const key = b64(g);
     const msgs = await this.client.fetchAll(g, this.seen.get(key) ?? 0);
     const apps: Json[] = [];
@@ -159,7 +159,7 @@ export class MlsDevice {
       }
       this.seen.set(key, seq);
     }
-    if (msgs.length > 0) await this.client.ok('group.ack', { groupId: key, seq: msgs[msgs.length - 1]!.seq });
+    if (msgs.length > 0 && opts.ack !== false) await this.client.ok('group.ack', { groupId: key, seq: msgs[msgs.length - 1]!.seq });
     return apps;
   }
 
