@@ -115,6 +115,8 @@ interface Conn {
   readonly behind: Set<string>;
   /** When its output went over budget (undefined while under). */
   overSince: number | undefined;
+  /** When the server stopped reading it to let its output drain (undefined while reading). */
+  pausedSince: number | undefined;
   /** Refusals since they were last logged. */
   readonly refusals: Map<string, number>;
   lastRefusal: string;
@@ -211,17 +213,18 @@ export class DeliveryServer implements Notifier {
     }
   }
 
-  /** Closes connections whose output stayed over budget too long (a client that does not read). */
+  /**
+   * Closes connections that do not read: output over budget, or not drained
+   * enough to read their requests again, for slowCloseMs.
+   */
   private sweep(): void {
     const now = this.o.now();
     for (const c of this.conns) {
-      if (c.ws.bufferedAmount <= this.o.maxBufferedBytes) {
-        c.overSince = undefined;
-        continue;
-      }
-      c.overSince ??= now;
-      if (now - c.overSince >= this.o.slowCloseMs) {
-        this.o.log(`conn ${c.id} closed: ${c.ws.bufferedAmount} bytes unsent for ${now - c.overSince} ms (the client does not read)`);
+      if (c.ws.bufferedAmount <= this.o.maxBufferedBytes) c.overSince = undefined;
+      else c.overSince ??= now;
+      const since = Math.min(c.overSince ?? Infinity, c.pausedSince ?? Infinity);
+      if (since !== Infinity && now - since >= this.o.slowCloseMs) {
+        this.o.log(`conn ${c.id} closed: ${c.ws.bufferedAmount} bytes unsent for ${now - since} ms (the client does not read)`);
         // terminate: a close handshake cannot get through to a peer that does not read, and its buffers must go now.
         c.ws.terminate();
       }
@@ -265,6 +268,7 @@ export class DeliveryServer implements Notifier {
       unackedBytes: 0,
       behind: new Set(),
       overSince: undefined,
+      pausedSince: undefined,
       refusals: new Map(),
       lastRefusal: '',
     };
@@ -422,12 +426,14 @@ export class DeliveryServer implements Notifier {
   private writable(c: Conn): Promise<void> {
     if (c.ws.bufferedAmount <= this.o.maxBufferedBytes || c.ws.readyState !== WebSocket.OPEN) return Promise.resolve();
     c.ws.pause();
+    c.pausedSince = this.o.now();
     return new Promise((resolve) => {
       const check = (): void => {
         // Shutting down: answer what is queued anyway, so shutdown() never waits on a client that does not read.
         if (c.ws.readyState !== WebSocket.OPEN || c.ws.bufferedAmount <= this.o.maxBufferedBytes / 2 || this.closing !== null) {
           clearInterval(t);
           c.ws.off('close', check);
+          c.pausedSince = undefined;
           if (c.ws.readyState === WebSocket.OPEN) c.ws.resume();
           resolve();
         }
