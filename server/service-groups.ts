@@ -12,16 +12,17 @@
 
 import {
   checkGroupInfo,
+  DecodeError,
   processPublicMessage,
   publicGroupBytes,
   publicGroupFromGroupInfo,
-  publicGroupMembers,
+  type Proposal,
   type PublicGroup,
 } from '../main/mls/index.js';
+import type { Sender } from '../main/mls/framing/sender.js';
 import { ProposalType } from '../main/mls/messages/proposal.js';
-import { devKey, keyLookup, leafDevice, sameDevice, deviceOfCredential } from './identity.js';
-import { pageLimit } from './json.js';
-import { messageJson, welcomeJson } from './json.js';
+import { devKey, deviceOfCredential, keyLookup, leafDevice, sameDevice } from './identity.js';
+import { messageJson, pageLimit, welcomeJson } from './json.js';
 import { ContentType, peekMlsMessage, SenderType, WireFormat, type Peeked } from './mls-peek.js';
 import {
   arrayField,
@@ -41,7 +42,6 @@ import { checkDeclared, rosterChange } from './roster-change.js';
 import { rateLimited } from './service-keypackages.js';
 import type { ServiceContext, Session } from './service.js';
 import type { Access, DeviceRef, GroupStateRecord, Membership, PostRefusal } from './storage/types.js';
-import { DecodeError } from '../main/mls/index.js';
 import { checkWelcomes, type PostedWelcome } from './welcome-check.js';
 
 const MAX_GROUP_ID = 255;
@@ -147,9 +147,9 @@ export class GroupHandlers {
     if (!config.suites.includes(view.cipherSuite)) {
       throw new ProtocolError(ErrorCode.badMessage, `groupInfo: cipher suite ${view.cipherSuite} is not one this server accepts (${config.suites.join(', ')})`);
     }
-    const leaves = publicGroupMembers(view);
+    const leaves = view.tree.memberLeaves();
     if (leaves.length !== 1) throw new ProtocolError(ErrorCode.badRoster, `groupInfo: a new group has one member, its creator; this tree has ${leaves.length}`);
-    const creator = await leafDevice(view.tree.leaf(leaves[0]!.leafIndex as never)!, 'groupInfo: the creator\'s leaf', this.keyOf());
+    const creator = await leafDevice(view.tree.leaf(leaves[0]!)!, "groupInfo: the creator's leaf", this.keyOf());
     if (!sameDevice(creator, me)) throw new ProtocolError(ErrorCode.badCredential, `groupInfo: the creator's leaf is ${devKey(creator)}'s, not ${devKey(me)}'s`);
     const r = await storage.createGroup(groupId, me, allowExternalJoin, gi, this.stateBytes(view), this.ctx.now());
     if (r === 'group_exists') throw new ProtocolError(ErrorCode.groupExists, 'a group with this id exists');
@@ -218,7 +218,9 @@ export class GroupHandlers {
         now,
       });
       if (!res.ok && res.code === 'changed') continue;
-      if (!res.ok) throw postRefusal(res, 'the group does not allow external joins');
+      if (!res.ok) {
+        throw postRefusal(res, change.access === 'resync' ? 'only an accepted member may resync (an invited device accepts first)' : 'the group does not allow external joins');
+      }
       this.ctx.states.remember(p.groupId, rec.stateRev + 1, r.group);
       this.ctx.notifier.message({ groupId: p.groupId, seq: res.seq, epoch: p.epoch, kind: 'commit', sender: me, data, createdAt: now }, res.recipients, s);
       for (const w of res.welcomeIds) {
@@ -306,8 +308,8 @@ export class GroupHandlers {
   /** The Arbor rules for a proposal: a member proposes from its own leaf; leaves it brings are registered devices'. */
   private async checkProposal(
     view: PublicGroup,
-    proposal: import('../main/mls/index.js').Proposal,
-    sender: import('../main/mls/framing/sender.js').Sender,
+    proposal: Proposal,
+    sender: Sender,
     me: DeviceRef,
     access: Exclude<Access, 'resync'>,
   ): Promise<void> {
