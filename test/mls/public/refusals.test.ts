@@ -186,3 +186,13 @@ void it('refuses forged and replayed proposals, and GroupInfos of another epoch 
   bad[bad.length - 1]! ^= 1;
   assert.throws(() => mls.checkGroupInfo(view, bad), (e: unknown) => e instanceof CryptoError && /signature/.test(e.message));
 });
+
+void it('the storage codec is strict: trailing bytes, another format, a truncated state', () => {
+  const { view } = setup();
+  const bytes = mls.publicGroupBytes(view);
+  assert.throws(() => mls.publicGroupFromBytes(new Uint8Array([...bytes, 0])), (e: unknown) => e instanceof DecodeError && /trailing/.test((e as Error).message));
+  const other = new Uint8Array(bytes);
+  other[1] = 9;
+  assert.throws(() => mls.publicGroupFromBytes(other), (e: unknown) => e instanceof DecodeError && /unknown public group format 9/.test((e as Error).message));
+  assert.throws(() => mls.publicGroupFromBytes(bytes.subarray(0, bytes.length - 3)), DecodeError);
+});
