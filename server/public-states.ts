@@ -8,9 +8,14 @@ import { ErrorCode, ProtocolError } from './protocol.js';
 import type { GroupStateRecord } from './storage/types.js';
 
 export class PublicStates {
-  private readonly cache = new Map<string, { rev: number; group: PublicGroup }>();
+  private readonly cache = new Map<string, { rev: number; group: PublicGroup; bytes: number }>();
+  private bytes = 0;
 
-  constructor(private readonly maxCached = 64) {}
+  /** At most `maxCached` groups, and about `maxBytes` of their encoded states (decoded, a few times that). */
+  constructor(
+    private readonly maxCached = 64,
+    private readonly maxBytes = 64 * 1024 * 1024,
+  ) {}
 
   private static key(groupId: Uint8Array): string {
     return Buffer.from(groupId).toString('base64');
@@ -26,20 +31,28 @@ export class PublicStates {
       return hit.group;
     }
     const group = publicGroupFromBytes(rec.publicState);
-    this.remember(rec.groupId, rec.stateRev, group);
+    this.remember(rec.groupId, rec.stateRev, group, rec.publicState.length);
     return group;
   }
 
-  /** Remembers the state just stored at revision `rev`. */
-  remember(groupId: Uint8Array, rev: number, group: PublicGroup): void {
+  /** Remembers the state just stored at revision `rev` (`bytes`: its encoded size). */
+  remember(groupId: Uint8Array, rev: number, group: PublicGroup, bytes: number): void {
     const k = PublicStates.key(groupId);
-    this.cache.delete(k);
-    this.cache.set(k, { rev, group });
-    while (this.cache.size > this.maxCached) {
+    this.forget(k);
+    this.cache.set(k, { rev, group, bytes });
+    this.bytes += bytes;
+    while (this.cache.size > this.maxCached || (this.bytes > this.maxBytes && this.cache.size > 1)) {
       const oldest = this.cache.keys().next();
       if (oldest.done === true) break;
-      this.cache.delete(oldest.value);
+      this.forget(oldest.value);
     }
+  }
+
+  private forget(k: string): void {
+    const e = this.cache.get(k);
+    if (e === undefined) return;
+    this.bytes -= e.bytes;
+    this.cache.delete(k);
   }
 }
 

@@ -221,7 +221,7 @@ export class GroupHandlers {
       if (!res.ok) {
         throw postRefusal(res, change.access === 'resync' ? 'only an accepted member may resync (an invited device accepts first)' : 'the group does not allow external joins');
       }
-      this.ctx.states.remember(p.groupId, rec.stateRev + 1, r.group);
+      this.ctx.states.remember(p.groupId, rec.stateRev + 1, r.group, publicState.length);
       this.ctx.notifier.message({ groupId: p.groupId, seq: res.seq, epoch: p.epoch, kind: 'commit', sender: me, data, createdAt: now }, res.recipients, s);
       for (const w of res.welcomeIds) {
         this.ctx.notifier.welcome(w.device, { id: w.id, groupId: p.groupId, epoch: res.epoch, data: welcomes[w.index]!.data, sender: me, createdAt: now });
@@ -298,7 +298,7 @@ export class GroupHandlers {
       });
       if (!res.ok && res.code === 'changed') continue;
       if (!res.ok) throw postRefusal(res, 'the group does not accept proposals from non-members');
-      this.ctx.states.remember(p.groupId, rec.stateRev + 1, r.group);
+      this.ctx.states.remember(p.groupId, rec.stateRev + 1, r.group, publicState.length);
       this.ctx.notifier.message({ groupId: p.groupId, seq: res.seq, epoch: p.epoch, kind: 'proposal', sender: me, data, createdAt: now }, res.recipients, s);
       return { groupId: toB64(p.groupId), seq: res.seq };
     }
