@@ -193,6 +193,9 @@ export class GroupHandlers {
       const view = this.ctx.states.load(rec);
       const r = engine('commit', () => processPublicMessage(view, data));
       if (r.kind !== 'commit') throw new Error('internal: a commit processed as a proposal');
+      if (r.group.tree.nLeaves > config.maxTreeLeaves) {
+        throw new ProtocolError(ErrorCode.tooLarge, `commit: the tree would have ${r.group.tree.nLeaves} leaves, more than ${config.maxTreeLeaves}`);
+      }
       const change = await rosterChange(r, me, this.keyOf(), config.maxLeafBytes);
       if (change.access === 'external' && !rec.allowExternalJoin) {
         throw new ProtocolError(ErrorCode.notAuthorized, 'the group does not allow external joins (a member may only resync: remove its own old leaf)');

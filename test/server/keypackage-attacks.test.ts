@@ -39,11 +39,13 @@ void it('as found: a stranger cannot drain a user\'s 100 packages at once, nor t
   const rs = await Promise.all(Array.from({ length: 200 }, () => stranger.client.request('keypackages.claim', { userId: 'kd-victim' })));
   const got = rs.filter((r) => r.ok === true).flatMap((r) => r.keyPackages as Json[]);
   const limited = rs.filter((r) => r.error === 'rate_limited');
-  console.log(`# 200 claims in ${Date.now() - t0} ms: ${got.length} packages handed out, ${limited.length} rate_limited`);
-  assert.ok(got.length <= 31, `${got.length} packages drained at once`);
+  const elapsed = Date.now() - t0;
+  console.log(`# 200 claims in ${elapsed} ms: ${got.length} packages handed out, ${limited.length} rate_limited`);
+  // The claimed user's bucket: burst 30, then one every 2 s.
+  assert.ok(got.length <= 30 + Math.ceil(elapsed / 2000), `${got.length} packages drained`);
   assert.ok(limited.every((r) => (r.retryAfterMs as number) > 0));
   const left = await victim.client.ok('keypackages.count');
-  assert.ok((left.remaining as number) >= 69, `${String(left.remaining)} left`);
+  assert.equal(left.remaining, 100 - got.length);
 
   // The last-resort package: a user with no ordinary package left (another stranger: this one used up its claims).
   const lone = await dev('kd-lone');
@@ -102,9 +104,9 @@ void it('as found: expired packages are never handed out', async () => {
   const short = await dev('ke-short');
   const claimer = await dev('ke-claimer');
   const now = BigInt(Math.floor(Date.now() / 1000));
-  await short.client.ok('keypackages.upload', { keyPackages: [b64(short.keyPackage({ now, lifetimeSeconds: 2 }))] });
+  await short.client.ok('keypackages.upload', { keyPackages: [b64(short.keyPackage({ now, lifetimeSeconds: 4 }))] });
   assert.equal((await short.client.ok('keypackages.count')).remaining, 1);
-  await new Promise((r) => setTimeout(r, 3200));
+  await new Promise((r) => setTimeout(r, 5200));
   assert.equal((await short.client.ok('keypackages.count')).remaining, 0);
   const r = await claimer.client.ok('keypackages.claim', { userId: 'ke-short' });
   assert.deepEqual([r.keyPackages, r.missing], [[], ['d1']]);
