@@ -3,11 +3,17 @@
 // groups, and has every device post application messages for a fixed time.
 // Prints messages/s accepted and delivered, and median / p99 delivery latency
 // (send → push received by each other member; one process, one clock).
+// Groups are real MLS groups (the DS follows their public state); at the end
+// it prints what that tracking costs per commit at 10, 100 and 1,000 members
+// (bench/public.ts).
 //   options: --clients 500 --groups 50 --seconds 10 --inflight 1 --interval 0 --sync full|normal --url ws://...
+//            --public-sizes 10,100,1000 (empty: skip)
 
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { b64, Client, CT, device, fillerOf, privateMessage, startServer, tempDir, unb64, welcome, type Json, type ServerProc } from '../test/server/client.js';
+import { b64, Client, CT, fillerOf, privateMessage, startServer, tempDir, unb64, type Json, type ServerProc } from '../test/server/client.js';
+import { formGroup, mlsDevice } from '../test/server/mls-client.js';
+import { run as publicStateBench } from './public.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -18,6 +24,7 @@ const { values: a } = parseArgs({
     interval: { type: 'string', default: '0' },
     sync: { type: 'string', default: 'full' },
     url: { type: 'string' },
+    'public-sizes': { type: 'string', default: '10,100,1000' },
   },
 });
 const N = Number(a.clients);
@@ -42,23 +49,21 @@ async function main(): Promise<void> {
   const tmp = tempDir();
   let url = a.url;
   if (url === undefined) {
-    server = await startServer(`${tmp.dir}/bench.db`, ['--quiet', '--sync', a.sync, '--rate', '1000000', '--burst', '1000000']);
+    const unlimited = ['--rate', '--burst', '--device-rate', '--device-burst', '--login-rate', '--login-burst', '--claim-rate', '--claim-burst', '--claim-target-rate', '--claim-target-burst'].flatMap((f) => [f, '1000000']);
+    server = await startServer(`${tmp.dir}/bench.db`, ['--quiet', '--sync', a.sync, ...unlimited, '--max-conns-per-ip', '100000']);
     url = server.url;
   }
   const run = Date.now().toString(36);
   try {
     console.log(`delivery service bench: ${N} connections in ${G} groups, ${SECONDS} s, ${INFLIGHT} in flight per client, interval ${INTERVAL} ms, sync=${a.sync}`);
     const t0 = performance.now();
-    const devs = await inBatches(N, 50, (i) => device(url, `b${run}u${i}`));
+    const devs = await inBatches(N, 50, (i) => mlsDevice(url, `b${run}u${i}`));
     const cs = devs.map((d) => d.client);
     const groupOf = (i: number): number => i % G;
     const gids = Array.from({ length: G }, (_, k) => new TextEncoder().encode(`bench-${run}-${k}`));
     await inBatches(G, 25, async (k) => {
-      const members = cs.filter((_, i) => groupOf(i) === k);
-      const owner = members[0]!;
-      await owner.ok('group.create', { groupId: b64(gids[k]!) });
-      const to = members.slice(1).map((c) => ({ userId: c.userId, deviceId: c.deviceId }));
-      if (to.length > 0) await owner.ok('group.commit', { commit: b64(privateMessage(gids[k]!, 0n, CT.commit)), add: to, welcomes: [{ welcome: b64(welcome()), to }] });
+      const members = devs.filter((_, i) => groupOf(i) === k);
+      await formGroup(members[0]!, members.slice(1), gids[k]!);
     });
     console.log(`setup: ${N} devices registered, ${G} groups formed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
@@ -117,6 +122,7 @@ async function main(): Promise<void> {
     await server?.kill('SIGTERM');
     tmp.cleanup();
   }
+  if (a['public-sizes'] !== '') publicStateBench(['--sizes', a['public-sizes']]);
 }
 
 await main();

@@ -6,6 +6,11 @@
 import type { DeviceRef } from './storage/types.js';
 
 export const PROTOCOL_VERSION = 1;
+/**
+ * Additive revisions of version 1, announced in `hello` (docs/protocol.md §0):
+ * 2 = the DS follows each group's public MLS state, invitations, paging by bytes.
+ */
+export const PROTOCOL_REVISION = 2;
 
 export const ErrorCode = {
   badFrame: 'bad_frame',
@@ -31,6 +36,8 @@ export const ErrorCode = {
   staleEpoch: 'stale_epoch',
   wrongContentType: 'wrong_content_type',
   badRoster: 'bad_roster',
+  badCredential: 'bad_credential',
+  privateHandshake: 'private_handshake',
   limitExceeded: 'limit_exceeded',
   shuttingDown: 'shutting_down',
   internal: 'internal',
@@ -98,6 +105,10 @@ export function arrayField(v: unknown, field: string, max: number): unknown[] {
 export function objField(v: unknown, field: string): Json {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) bad(field, 'expected an object');
   return v as Json;
+}
+
+export function optIntField(v: unknown, field: string, min: number, max: number, dflt: number): number {
+  return v === undefined ? dflt : intField(v, field, min, max);
 }
 
 export function deviceField(v: unknown, field: string): DeviceRef {

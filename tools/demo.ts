@@ -54,7 +54,7 @@ class Person {
   async online(): Promise<void> {
     await until(`${this.name} online`, async () => (await this.api.invoke('connection.status')).state === 'online');
   }
-  async texts(id: string): Promise<Message[]> {
+  async texts(id: string): Promise<readonly Message[]> {
     return (await this.api.invoke('messages.list', { conversationId: id, limit: 500 })).messages;
   }
   async has(id: string, text: string): Promise<void> {

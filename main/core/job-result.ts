@@ -8,7 +8,7 @@ export type JobOutcome =
   /** Finished (the job row is gone). */
   | { readonly kind: 'done' }
   /** Try again at `at` (backoff) with this error noted. */
-  | { readonly kind: 'retry'; readonly error: string }
+  | { readonly kind: 'retry'; readonly error: string; readonly notBeforeMs?: number }
   /** The group moved on: catch up with the server, then run the job again at once. */
   | { readonly kind: 'stale' }
   /** Offline (or the outcome is unknown until the next catch-up): wait for the connection. */
@@ -17,7 +17,7 @@ export type JobOutcome =
 export type DsFailure =
   | { readonly kind: 'refused'; readonly code: string; readonly reason: string }
   | { readonly kind: 'stale' }
-  | { readonly kind: 'transient'; readonly reason: string }
+  | { readonly kind: 'transient'; readonly reason: string; readonly retryAfterMs?: number }
   /** The request left this device; whether the server executed it is unknown. */
   | { readonly kind: 'unknown'; readonly reason: string }
   | { readonly kind: 'offline'; readonly reason: string };
@@ -27,7 +27,7 @@ const TRANSIENT = new Set(['rate_limited', 'internal', 'shutting_down', 'not_log
 export function classifyDsError(e: unknown): DsFailure {
   if (e instanceof DsRequestError) {
     if (e.code === 'stale_epoch') return { kind: 'stale' };
-    if (TRANSIENT.has(e.code)) return { kind: 'transient', reason: `${e.code}: ${e.reason}` };
+    if (TRANSIENT.has(e.code)) return { kind: 'transient', reason: `${e.code}: ${e.reason}`, ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}) };
     return { kind: 'refused', code: e.code, reason: e.reason };
   }
   if (e instanceof DsDisconnected || e instanceof DsTimeout) return e.sent ? { kind: 'unknown', reason: e.message } : { kind: 'offline', reason: e.message };

@@ -10,7 +10,7 @@ import type { Changes } from './changes.js';
 import { runCommit } from './commit-runner.js';
 import type { CoreContext } from './context.js';
 import { failMessage, markAccepted } from './delivery.js';
-import { hasPendingProposals, memberRows, selfRemovals } from './group-facts.js';
+import { hasPendingProposals, memberRows, selfRemovals, titleOf } from './group-facts.js';
 import { sameDevice } from './identity.js';
 import { classifyDsError, type JobOutcome } from './job-result.js';
 import { checkKeyPackage } from './key-package-check.js';
@@ -316,31 +316,32 @@ export class JobRunner {
     return { kind: 'done' };
   }
 
+  /** docs/protocol.md §4.3: decline at the server, then propose our own removal so a member commits it. */
   private async decline(job: JobRow): Promise<JobOutcome> {
     const { store } = this.ctx;
     const conv = store.conversations.get(job.conversationId);
     if (conv === undefined || conv.status !== 'invited') return this.done(job);
-    const state = this.ctx.state(conv.id);
-    if (state !== undefined && !selfRemovals(state).has(state.ownLeaf)) {
-      const p = proposeRemove(state, state.ownLeaf);
-      try {
-        await this.ctx.ds.send(p.message, NOW);
-      } catch (e) {
-        const f = classifyDsError(e);
-        if (f.kind !== 'refused' && f.kind !== 'stale') return this.failedRequest(job, f);
-      }
-    }
     if (conv.welcomeId !== null) {
       try {
-        await this.ctx.ds.ackWelcomes([conv.welcomeId], NOW);
+        await this.ctx.ds.declineWelcomes([conv.welcomeId], NOW);
       } catch (e) {
         const f = classifyDsError(e);
         if (f.kind !== 'refused') return this.failedRequest(job, f);
       }
+      this.ctx.tx(() => store.conversations.setWelcomeId(conv.id, null));
+    }
+    const state = this.ctx.state(conv.id);
+    if (state !== undefined && !selfRemovals(state).has(state.ownLeaf)) {
+      try {
+        await this.ctx.ds.send(proposeRemove(state, state.ownLeaf).message, NOW);
+      } catch (e) {
+        // Best effort: the server still shows us as declined, which members also act on.
+        const f = classifyDsError(e);
+        if (f.kind === 'offline' || f.kind === 'transient') return f.kind === 'offline' ? { kind: 'offline' } : { kind: 'retry', error: f.reason };
+      }
     }
     return this.done(job, (ch) => {
       store.conversations.setStatus(conv.id, 'left');
-      store.conversations.setWelcomeId(conv.id, null);
       store.conversations.clearMembers(conv.id);
       store.inbound.removeAll(conv.id);
       this.ctx.deleteState(conv.id);
@@ -384,9 +385,11 @@ export class JobRunner {
       if (f.kind === 'stale') return { kind: 'stale' };
       return this.failedRequest(job, f);
     }
+    this.ctx.log(`${conv.id}: rejoined at epoch ${joined.state.groupContext.epoch} (seq ${resp.seq})`);
     return this.done(job, (ch) => {
       this.ctx.saveFullState(conv.id, joined.state);
       store.conversations.setMembers(conv.id, memberRows(joined.state));
+      store.conversations.setTitle(conv.id, titleOf(joined.state));
       store.inbound.removeAll(conv.id);
       store.conversations.setProcessedSeq(conv.id, resp.seq);
       addSystemLine(this.ctx, ch, conv.id, { type: 'rejoined' });
@@ -401,7 +404,7 @@ export class JobRunner {
       case 'stale':
         return { kind: 'stale' };
       case 'transient':
-        return { kind: 'retry', error: f.reason };
+        return { kind: 'retry', error: f.reason, ...(f.retryAfterMs !== undefined ? { notBeforeMs: f.retryAfterMs } : {}) };
       case 'offline':
       case 'unknown':
         return { kind: 'offline' };

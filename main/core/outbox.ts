@@ -106,7 +106,8 @@ export class Outbox {
         case 'done':
           break;
         case 'retry': {
-          const at = this.ctx.now() + backoffDelay(job.attempts, { baseMs: this.ctx.options.retryBaseMs, capMs: this.ctx.options.retryCapMs });
+          // The server's retryAfterMs (rate_limited) is a floor under our own backoff.
+          const at = this.ctx.now() + Math.max(outcome.notBeforeMs ?? 0, backoffDelay(job.attempts, { baseMs: this.ctx.options.retryBaseMs, capMs: this.ctx.options.retryCapMs }));
           if (store.outbox.get(job.id) !== undefined) this.ctx.tx(() => store.outbox.bumpAttempt(job.id, at, outcome.error));
           break;
         }

@@ -5,7 +5,7 @@
 // external commit (the resync job).
 
 import type { ConnectionStatus } from '../contract/types.js';
-import type { DsBehind, DsMessage, DsWelcome } from '../net/protocol-types.js';
+import type { DsBehind, DsMessage, DsWelcome, GroupSummary } from '../net/protocol-types.js';
 import type { CoreContext } from './context.js';
 import { replenishKeyPackages } from './key-packages.js';
 import type { Outbox } from './outbox.js';
@@ -67,8 +67,7 @@ export class Sync {
     for (const w of welcomes) await this.onWelcome(w);
     // Messages stored before a crash, not yet processed.
     for (const id of store.inbound.conversationsWithNew()) await this.ctx.locks.run(id, () => this.receiver.processStored(id));
-    const { groups } = await this.ctx.ds.listGroups();
-    for (const g of groups) {
+    for (const g of await this.allGroups()) {
       const conv = store.conversations.byGroupId(g.groupId);
       if (conv === undefined || conv.status === 'left' || conv.status === 'removed') continue;
       const ok = await this.ctx.locks.run(conv.id, () => this.catchUp(conv.id));
@@ -77,6 +76,19 @@ export class Sync {
     }
     this.setLive(true);
     this.outbox.kickAll();
+  }
+
+  /** Every group the server lists for this device, page by page. */
+  private async allGroups(): Promise<GroupSummary[]> {
+    const out: GroupSummary[] = [];
+    let after: Uint8Array | undefined;
+    for (;;) {
+      const page = await this.ctx.ds.listGroups(after === undefined ? {} : { after });
+      out.push(...page.groups);
+      const last = page.groups[page.groups.length - 1];
+      if (!page.more || last === undefined) return out;
+      after = last.groupId;
+    }
   }
 
   onMessage(m: DsMessage): void {
@@ -182,7 +194,7 @@ export class Sync {
       const conv = this.ctx.store.conversations.get(conversationId);
       if (conv === undefined) return;
       try {
-        const { groups } = await this.ctx.ds.listGroups();
+        const groups = await this.allGroups();
         const g = groups.find((x) => Buffer.compare(Buffer.from(x.groupId), Buffer.from(conv.groupId)) === 0);
         if (g !== undefined) this.checkFollowing(conversationId, g.epoch);
       } catch (e) {

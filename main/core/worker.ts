@@ -2,6 +2,7 @@
 // contract over the parent port. It is the only place where the contract meets
 // the messenger.
 
+import { appendFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { asCall, createDispatcher } from '../contract/index.js';
 import { Messenger } from './messenger.js';
@@ -11,8 +12,13 @@ const port = parentPort;
 if (port === null) throw new Error('core/worker.ts must run in a worker thread');
 const data = workerData as WorkerData;
 
+// ARBOR_CORE_LOG=FILE appends every core's log lines to FILE (also when quiet), for debugging.
+const logFile = process.env.ARBOR_CORE_LOG;
+
 function log(line: string): void {
-  if (data.options.quiet !== true) process.stderr.write(`[core ${data.dataDir}] ${line}\n`);
+  const text = `${new Date().toISOString()} [core ${data.dataDir}] ${line}\n`;
+  if (logFile !== undefined && logFile !== '') appendFileSync(logFile, text);
+  if (data.options.quiet !== true) process.stderr.write(text);
 }
 
 let messenger: Messenger;

@@ -53,6 +53,7 @@ import type { KeyPackage } from './messages/key-package.js';
 import { createKeyPackage as makeKeyPackage, type KeyPackageWithSecrets } from './messages/key-package-create.js';
 import { DEFAULT_EXTENSION_TYPES } from './messages/key-package-validation.js';
 import { lastResortExtension } from './messages/last-resort.js';
+import { validateKeyPackage } from './messages/key-package-validation.js';
 import { ProposalType, type Proposal } from './messages/proposal.js';
 import type { SecretTreeRow } from './schedule/secret-tree-rows.js';
 import { PSKType, ResumptionPSKUsage, type PreSharedKeyID } from './schedule/psk.js';
@@ -60,6 +61,7 @@ import { basicCredential, CredentialType, type Credential } from './tree/credent
 import type { LeafIndex } from './tree/math.js';
 import { ratchetTreeBytes, ratchetTreeFromBytes } from './tree/ratchet-tree-codec.js';
 import { utf8 } from './util/bytes.js';
+import { publicMembers as publicMembersOf, type PublicGroup } from './public/index.js';
 
 export { MlsError, DecodeError, EncodeError, CryptoError, ValidationError, ArgumentError } from './errors.js';
 export { CIPHER_SUITE_NAMES, type CipherSuiteId, type CryptoProvider, type SignatureKeyPair } from './crypto/provider.js';
@@ -71,6 +73,7 @@ export type { Proposal } from './messages/proposal.js';
 export type { Credential } from './tree/credential.js';
 export type { Extension } from './extensions/extension.js';
 export type { KeyPackage } from './messages/key-package.js';
+export type { LeafNode } from './tree/leaf-node.js';
 export type { ReInitOptions } from './group/reinit.js';
 export type { StateParts, StateDelta, EpochTreeRows, EpochTreeDelta } from './group/state-parts.js';
 export type { SecretTreeRow } from './schedule/secret-tree-rows.js';
@@ -194,6 +197,23 @@ export function parseKeyPackage(bytes: Uint8Array): KeyPackage {
   const m = parseMLSMessage(bytes);
   if (m.wireFormat !== WireFormat.mlsKeyPackage) throw new ValidationError(`expected an MLSMessage(KeyPackage), got wire format ${m.wireFormat}`);
   return m.keyPackage;
+}
+
+export interface CheckKeyPackageOptions extends ProviderOptions {
+  /** Seconds since the Unix epoch: when given, the package's lifetime must cover it. */
+  readonly now?: bigint;
+}
+
+/**
+ * Decodes MLSMessage(KeyPackage) bytes and validates the KeyPackage as RFC 9420
+ * §10.1 asks of a received one, in its own cipher suite (signatures, own
+ * capabilities, usable HPKE keys, and the lifetime when `now` is given).
+ * Throws DecodeError or ValidationError naming the first problem.
+ */
+export function checkKeyPackage(bytes: Uint8Array, opts: CheckKeyPackageOptions = {}): KeyPackage {
+  const kp = parseKeyPackage(bytes);
+  validateKeyPackage(suiteById(kp.cipherSuite, opts), kp, opts.now !== undefined ? { now: opts.now } : {});
+  return kp;
 }
 
 function secretsOf(b: KeyPackageBundle): KeyPackageWithSecrets {
@@ -630,6 +650,47 @@ export function messageKind(bytes: Uint8Array): 'public' | 'private' | 'welcome'
   }
 }
 
+// ---------------------------------------------------------------- the public view
+
+// A secret-free view of a group for a delivery service (public/public-group.ts
+// says what it checks and what it cannot): created from a GroupInfo with its
+// tree, it follows PublicMessage proposals and commits, and its tree hash and
+// epoch stay every member's.
+export {
+  publicGroupFromGroupInfo,
+  processPublicMessage,
+  checkGroupInfo,
+  publicGroupBytes,
+  publicGroupFromBytes,
+  publicEpoch,
+  publicGroupId,
+  publicTreeHash,
+  welcomeRecipients,
+  type WelcomeRecipients,
+  type PublicGroup,
+  type PublicGroupOptions,
+  type PublicProcessResult,
+  type PublicProposalResult,
+  type PublicCommitResult,
+  type PublicAddedLeaf,
+  type PublicLeaf,
+  type PublicLeafChange,
+} from './public/index.js';
+
+/** The members of a public view, in the shape members() gives for a GroupState. */
+export function publicGroupMembers(group: PublicGroup): Member[] {
+  return publicMembersOf(group).map((m) => ({ leafIndex: m.leafIndex, identity: basicIdentity(m.credential), credential: m.credential, signatureKey: m.signatureKey }));
+}
+
+/** The identity of a basic credential (RFC 9420 §5.3), or undefined for other credential types. */
+export function basicCredentialIdentity(credential: Credential): Uint8Array | undefined {
+  return credential.credentialType === CredentialType.basic && 'identity' in credential ? credential.identity : undefined;
+}
+
+function basicIdentity(credential: Credential): Uint8Array {
+  return basicCredentialIdentity(credential) ?? new Uint8Array(0);
+}
+
 // ---------------------------------------------------------------- reading the state
 
 /** RFC 9420 §8.5 MLS-Exporter: a secret every member of this epoch derives alike. */
@@ -648,7 +709,7 @@ export interface Member {
 export function members(state: GroupState): Member[] {
   return memberLeaves(state).map(({ index, leaf }) => ({
     leafIndex: index,
-    identity: leaf.credential.credentialType === CredentialType.basic && 'identity' in leaf.credential ? leaf.credential.identity : new Uint8Array(0),
+    identity: basicIdentity(leaf.credential),
     credential: leaf.credential,
     signatureKey: leaf.signatureKey,
   }));

@@ -71,8 +71,8 @@ export abstract class DsApi {
   }
 
   /** `group.list`: the device's groups, and groups it was removed from with messages left to read. */
-  listGroups(options?: DsCallOptions): Promise<DsResult<'group.list'>> {
-    return this.call('group.list', {}, options);
+  listGroups(params: DsParams<'group.list'> = {}, options?: DsCallOptions): Promise<DsResult<'group.list'>> {
+    return this.call('group.list', params, options);
   }
 
   /** `group.roster`: the member devices (members only). */
@@ -93,6 +93,11 @@ export abstract class DsApi {
   /** `welcome.ack`: remove Welcomes from this device's queue. */
   ackWelcomes(ids: readonly number[], options?: DsCallOptions): Promise<DsResult<'welcome.ack'>> {
     return this.call('welcome.ack', { ids }, options);
+  }
+
+  /** `welcome.decline`: drop Welcomes and decline their invitations. */
+  declineWelcomes(ids: readonly number[], options?: DsCallOptions): Promise<DsResult<'welcome.decline'>> {
+    return this.call('welcome.decline', { ids }, options);
   }
 }
 

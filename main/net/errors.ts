@@ -32,6 +32,8 @@ export interface DsRequestErrorExtra {
   readonly remaining?: number;
   /** `unsupported_version`: the versions the server speaks. */
   readonly supported?: readonly number[];
+  /** `rate_limited` (revision 2): how long to wait before asking again. */
+  readonly retryAfterMs?: number;
 }
 
 /** The server answered `ok: false`. */
@@ -40,6 +42,7 @@ export class DsRequestError extends DsError {
   readonly epoch: bigint | undefined;
   readonly remaining: number | undefined;
   readonly supported: readonly number[] | undefined;
+  readonly retryAfterMs: number | undefined;
   constructor(
     /** The request type that was refused, e.g. `group.commit`. */
     readonly requestType: string,
@@ -52,6 +55,7 @@ export class DsRequestError extends DsError {
     this.epoch = extra.epoch;
     this.remaining = extra.remaining;
     this.supported = extra.supported;
+    this.retryAfterMs = extra.retryAfterMs;
   }
 }
 

@@ -62,6 +62,7 @@ function parseRefusal(f: Json, id: ResponseId): ServerFrame {
   // The extra fields §2 promises with these codes; a refusal without them is malformed.
   if (code === 'stale_epoch') extra = { epoch: readEpoch(f.epoch, 'response.epoch') };
   else if (code === 'limit_exceeded') extra = { remaining: readInt(f.remaining, 'response.remaining', 0) };
+  else if (code === 'rate_limited' && f.retryAfterMs !== undefined) extra = { retryAfterMs: readInt(f.retryAfterMs, 'response.retryAfterMs', 0) };
   else if (code === 'unsupported_version') {
     extra = { supported: readArray(f.supported, 'response.supported', 100).map((v, i) => readInt(v, `response.supported[${i}]`, 0)) };
   }
@@ -128,6 +129,7 @@ export function readWelcome(v: unknown, path: string): DsWelcome {
     epoch: readEpoch(o.epoch, `${path}.epoch`),
     welcome: readBytes(o.welcome, `${path}.welcome`, 1),
     ts: readInt(o.ts, `${path}.ts`, 0),
+    ...(o.sender !== undefined ? { sender: readDevice(o.sender, `${path}.sender`) } : {}),
   };
 }
 

@@ -31,6 +31,8 @@ export const DS_ERROR_CODES = [
   'stale_epoch',
   'wrong_content_type',
   'bad_roster',
+  'bad_credential',
+  'private_handshake',
   'limit_exceeded',
   'shutting_down',
   'internal',
@@ -69,6 +71,8 @@ export interface DsWelcome {
   readonly epoch: bigint;
   readonly welcome: Uint8Array;
   readonly ts: number;
+  /** Revision 2: the device that posted the adding commit (the inviter). */
+  readonly sender?: DeviceRef;
 }
 
 /** The server stopped pushing this group's messages at `seq`: fetch and ack. */
@@ -182,7 +186,8 @@ export interface DsRequestMap {
   'keypackages.upload': { params: UploadKeyPackagesParams; result: { readonly remaining: number } };
   'keypackages.claim': {
     params: { readonly userId: string };
-    result: { readonly keyPackages: readonly ClaimedKeyPackage[]; readonly missing: readonly string[] };
+    /** `withheld` (revision 2): devices whose last-resort package this claimer may not have again yet. */
+    result: { readonly keyPackages: readonly ClaimedKeyPackage[]; readonly missing: readonly string[]; readonly withheld: readonly string[] };
   };
   'keypackages.count': { params: Record<string, never>; result: { readonly remaining: number; readonly lastResort: boolean } };
   'group.create': { params: CreateGroupParams; result: { readonly groupId: Uint8Array; readonly epoch: bigint } };
@@ -193,7 +198,11 @@ export interface DsRequestMap {
     result: { readonly groupId: Uint8Array; readonly acked: number; readonly more: boolean; readonly messages: readonly DsMessage[] };
   };
   'group.ack': { params: { readonly groupId: Uint8Array; readonly seq: number }; result: { readonly groupId: Uint8Array; readonly acked: number } };
-  'group.list': { params: Record<string, never>; result: { readonly groups: readonly GroupSummary[] } };
+  'group.list': {
+    /** Revision 2 pages: `after` is the last group id of the previous page. */
+    params: { readonly after?: Uint8Array; readonly limit?: number };
+    result: { readonly groups: readonly GroupSummary[]; readonly more: boolean };
+  };
   'group.roster': {
     params: { readonly groupId: Uint8Array };
     result: { readonly groupId: Uint8Array; readonly epoch: bigint; readonly devices: readonly DeviceRef[] };
@@ -205,6 +214,8 @@ export interface DsRequestMap {
   };
   'welcome.list': { params: { readonly limit?: number }; result: { readonly welcomes: readonly DsWelcome[] } };
   'welcome.ack': { params: { readonly ids: readonly number[] }; result: { readonly removed: number } };
+  /** Revision 2: drops the Welcomes and declines their invitations (docs/protocol.md §4.3). */
+  'welcome.decline': { params: { readonly ids: readonly number[] }; result: { readonly removed: number } };
 }
 
 export type DsRequestType = keyof DsRequestMap;

@@ -133,12 +133,13 @@ export const REQUESTS: Specs = {
         return { deviceId: readId(o.deviceId, `${path}.deviceId`), keyPackage: readBytes(o.keyPackage, `${path}.keyPackage`, 1), lastResort: readBool(o.lastResort, `${path}.lastResort`) };
       });
       const missing = readArray(b.missing, `${t}.missing`).map((v, i) => readId(v, `${t}.missing[${i}]`));
+      const withheld = b.withheld === undefined ? [] : readArray(b.withheld, `${t}.withheld`).map((v, i) => readId(v, `${t}.withheld[${i}]`));
       const seen = new Set<string>();
-      for (const d of [...keyPackages.map((k) => k.deviceId), ...missing]) {
+      for (const d of [...keyPackages.map((k) => k.deviceId), ...missing, ...withheld]) {
         if (seen.has(d)) throw new DsProtocolError(`${t}: device ${d} listed twice`);
         seen.add(d);
       }
-      return { keyPackages, missing };
+      return { keyPackages, missing, withheld };
     },
   },
 
@@ -230,7 +231,10 @@ export const REQUESTS: Specs = {
 
   'group.list': {
     idempotent: true,
-    encode: () => ({}),
+    encode: (p) => ({
+      ...(p.after !== undefined ? { after: argBytes(p.after, 'after', 1, MAX_GROUP_ID_BYTES) } : {}),
+      ...(p.limit !== undefined ? { limit: argInt(p.limit, 'limit', 1, MAX_PAGE) } : {}),
+    }),
     decode(b) {
       const t = 'group.list';
       const groups = readArray(b.groups, `${t}.groups`).map((v, i): GroupSummary => {
@@ -248,7 +252,8 @@ export const REQUESTS: Specs = {
           leaveSeq: member ? null : readInt(o.leaveSeq, `${path}.leaveSeq`, 1),
         };
       });
-      return { groups };
+      // Revision 1 servers send no `more`: one page holds everything.
+      return { groups, more: b.more === undefined ? false : readBool(b.more, `${t}.more`) };
     },
   },
 
@@ -286,6 +291,12 @@ export const REQUESTS: Specs = {
     idempotent: true,
     encode: (p) => ({ ids: argArray(p.ids, 'ids', MAX_COMMIT_LIST).map((v, i) => argInt(v, `ids[${i}]`, 1)) }),
     decode: (b, p) => ({ removed: readInt(b.removed, 'welcome.ack.removed', 0, p.ids.length) }),
+  },
+
+  'welcome.decline': {
+    idempotent: true,
+    encode: (p) => ({ ids: argArray(p.ids, 'ids', MAX_COMMIT_LIST).map((v, i) => argInt(v, `ids[${i}]`, 1)) }),
+    decode: (b, p) => ({ removed: readInt(b.removed, 'welcome.decline.removed', 0, p.ids.length) }),
   },
 };
 

@@ -7,6 +7,7 @@
 // write has reached the OS before the commit returns).
 
 import Database from 'better-sqlite3';
+import { SCHEMA, SCHEMA_VERSION, STATEMENTS, type StatementName } from './sqlite-schema.js';
 import type {
   AppendInput,
   AppendResult,
@@ -16,48 +17,20 @@ import type {
   DeviceRecord,
   DeviceRef,
   GroupRecord,
+  GroupStateRecord,
   GroupSummary,
+  KeyPackageClaim,
+  KeyPackageInput,
   Membership,
+  MemberStatus,
   MessageKind,
+  PageLimit,
   RegisterResult,
+  RosterEntry,
   Storage,
   StoredMessage,
   WelcomeRecord,
 } from './types.js';
-
-const SCHEMA_VERSION = 1;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS devices (
-  user_id TEXT NOT NULL, device_id TEXT NOT NULL, public_key BLOB NOT NULL, created_at INTEGER NOT NULL,
-  PRIMARY KEY (user_id, device_id));
-CREATE TABLE IF NOT EXISTS key_packages (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL, device_id TEXT NOT NULL,
-  last_resort INTEGER NOT NULL, data BLOB NOT NULL, created_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS key_packages_device ON key_packages (user_id, device_id, last_resort, id);
-CREATE TABLE IF NOT EXISTS chat_groups (
-  group_id BLOB PRIMARY KEY, epoch INTEGER NOT NULL, last_seq INTEGER NOT NULL,
-  allow_external INTEGER NOT NULL, group_info BLOB, group_info_epoch INTEGER, created_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS members (
-  group_id BLOB NOT NULL, user_id TEXT NOT NULL, device_id TEXT NOT NULL,
-  join_seq INTEGER NOT NULL, leave_seq INTEGER, acked INTEGER NOT NULL,
-  PRIMARY KEY (group_id, user_id, device_id));
-CREATE INDEX IF NOT EXISTS members_device ON members (user_id, device_id);
-CREATE TABLE IF NOT EXISTS messages (
-  group_id BLOB NOT NULL, seq INTEGER NOT NULL, epoch INTEGER NOT NULL, kind TEXT NOT NULL,
-  sender_user TEXT NOT NULL, sender_device TEXT NOT NULL, data BLOB NOT NULL, created_at INTEGER NOT NULL,
-  UNIQUE (group_id, seq));
-CREATE INDEX IF NOT EXISTS messages_created ON messages (created_at);
-CREATE TABLE IF NOT EXISTS welcomes (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, group_id BLOB NOT NULL, epoch INTEGER NOT NULL,
-  data BLOB NOT NULL, created_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS welcomes_created ON welcomes (created_at);
-CREATE TABLE IF NOT EXISTS welcome_queue (
-  user_id TEXT NOT NULL, device_id TEXT NOT NULL, welcome_id INTEGER NOT NULL,
-  PRIMARY KEY (user_id, device_id, welcome_id));
-CREATE INDEX IF NOT EXISTS welcome_queue_welcome ON welcome_queue (welcome_id);
-`;
 
 export type SyncMode = 'full' | 'normal';
 
@@ -66,81 +39,44 @@ export type SyncMode = 'full' | 'normal';
 const num = (v: unknown): number => Number(v as bigint);
 const big = (v: unknown): bigint => BigInt(v as bigint);
 const bytes = (v: unknown): Uint8Array => new Uint8Array(v as Buffer);
+type Row = Record<string, unknown>;
 
-function key(d: DeviceRef): string {
-  return `${d.userId}\u0000${d.deviceId}`;
+/** How many of the rows (in order) make one page: at least one, at most `limit`, about `maxBytes`. */
+function pageCut(sizes: readonly number[], page: PageLimit): number {
+  let n = 0;
+  let total = 0;
+  while (n < sizes.length && n < page.limit) {
+    const cost = sizes[n]! + page.overhead;
+    if (n > 0 && total + cost > page.maxBytes) break;
+    total += cost;
+    n++;
+  }
+  return n;
 }
 
 export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
-  private readonly s: Record<string, Database.Statement>;
+  private readonly s: Record<StatementName, Database.Statement>;
 
   constructor(file: string, sync: SyncMode = 'full') {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    this.db.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
     const v = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
+    if (v !== undefined && Number(v.value) !== SCHEMA_VERSION) {
+      this.db.close();
+      throw new Error(
+        `${file}: database schema version ${v.value}, this server needs ${SCHEMA_VERSION}; a version-1 database has no public group state ` +
+          `(its rosters were the committers' word) and cannot be upgraded: start with a new file`,
+      );
+    }
+    this.db.exec(SCHEMA);
     if (v === undefined) this.db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
-    else if (Number(v.value) !== SCHEMA_VERSION) throw new Error(`database schema version ${v.value}, this server knows ${SCHEMA_VERSION}`);
-
-    const p = (sql: string): Database.Statement => this.db.prepare(sql).safeIntegers(true);
-    this.s = {
-      getDevice: p(`SELECT * FROM devices WHERE user_id = ? AND device_id = ?`),
-      listDevices: p(`SELECT * FROM devices WHERE user_id = ? ORDER BY device_id`),
-      countDevices: p(`SELECT COUNT(*) AS n FROM devices WHERE user_id = ?`),
-      insertDevice: p(`INSERT INTO devices (user_id, device_id, public_key, created_at) VALUES (?, ?, ?, ?)`),
-      countKp: p(`SELECT COUNT(*) AS n FROM key_packages WHERE user_id = ? AND device_id = ? AND last_resort = 0`),
-      hasLastResort: p(`SELECT COUNT(*) AS n FROM key_packages WHERE user_id = ? AND device_id = ? AND last_resort = 1`),
-      insertKp: p(`INSERT INTO key_packages (user_id, device_id, last_resort, data, created_at) VALUES (?, ?, ?, ?, ?)`),
-      deleteLastResort: p(`DELETE FROM key_packages WHERE user_id = ? AND device_id = ? AND last_resort = 1`),
-      firstKp: p(`SELECT id, data FROM key_packages WHERE user_id = ? AND device_id = ? AND last_resort = ? ORDER BY id LIMIT 1`),
-      deleteKp: p(`DELETE FROM key_packages WHERE id = ?`),
-      getGroup: p(`SELECT * FROM chat_groups WHERE group_id = ?`),
-      insertGroup: p(`INSERT INTO chat_groups (group_id, epoch, last_seq, allow_external, group_info, group_info_epoch, created_at) VALUES (?, 0, 0, ?, ?, ?, ?)`),
-      advanceGroup: p(`UPDATE chat_groups SET epoch = ?, last_seq = ? WHERE group_id = ?`),
-      setGroupInfo: p(`UPDATE chat_groups SET group_info = ?, group_info_epoch = ? WHERE group_id = ?`),
-      setLastSeq: p(`UPDATE chat_groups SET last_seq = ? WHERE group_id = ?`),
-      getMember: p(`SELECT * FROM members WHERE group_id = ? AND user_id = ? AND device_id = ?`),
-      upsertMember: p(
-        `INSERT INTO members (group_id, user_id, device_id, join_seq, leave_seq, acked) VALUES (?, ?, ?, ?, NULL, ?)
-         ON CONFLICT (group_id, user_id, device_id) DO UPDATE SET join_seq = excluded.join_seq, leave_seq = NULL, acked = excluded.acked`,
-      ),
-      removeMember: p(`UPDATE members SET leave_seq = ? WHERE group_id = ? AND user_id = ? AND device_id = ?`),
-      setAcked: p(`UPDATE members SET acked = ? WHERE group_id = ? AND user_id = ? AND device_id = ?`),
-      deleteMember: p(`DELETE FROM members WHERE group_id = ? AND user_id = ? AND device_id = ?`),
-      roster: p(`SELECT user_id, device_id FROM members WHERE group_id = ? AND leave_seq IS NULL ORDER BY user_id, device_id`),
-      minAcked: p(`SELECT MIN(acked) AS m, COUNT(*) AS n FROM members WHERE group_id = ?`),
-      groupsOf: p(
-        `SELECT g.group_id, g.epoch, g.last_seq, m.join_seq, m.leave_seq, m.acked FROM members m JOIN chat_groups g ON g.group_id = m.group_id
-         WHERE m.user_id = ? AND m.device_id = ? ORDER BY g.group_id`,
-      ),
-      insertMessage: p(`INSERT INTO messages (group_id, seq, epoch, kind, sender_user, sender_device, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-      fetch: p(`SELECT * FROM messages WHERE group_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`),
-      deleteAcked: p(`DELETE FROM messages WHERE group_id = ? AND seq <= ?`),
-      deleteAllOfGroup: p(`DELETE FROM messages WHERE group_id = ?`),
-      insertWelcome: p(`INSERT INTO welcomes (group_id, epoch, data, created_at) VALUES (?, ?, ?, ?)`),
-      queueWelcome: p(`INSERT OR IGNORE INTO welcome_queue (user_id, device_id, welcome_id) VALUES (?, ?, ?)`),
-      listWelcomes: p(
-        `SELECT w.* FROM welcome_queue q JOIN welcomes w ON w.id = q.welcome_id WHERE q.user_id = ? AND q.device_id = ? ORDER BY w.id LIMIT ?`,
-      ),
-      unqueueWelcome: p(`DELETE FROM welcome_queue WHERE user_id = ? AND device_id = ? AND welcome_id = ?`),
-      dropUnqueuedWelcome: p(`DELETE FROM welcomes WHERE id = ? AND NOT EXISTS (SELECT 1 FROM welcome_queue WHERE welcome_id = ?)`),
-      purgeMessages: p(`DELETE FROM messages WHERE created_at < ?`),
-      purgeWelcomeQueue: p(`DELETE FROM welcome_queue WHERE welcome_id IN (SELECT id FROM welcomes WHERE created_at < ?)`),
-      purgeWelcomes: p(`DELETE FROM welcomes WHERE created_at < ?`),
-      purgeDrainedMembers: p(
-        `DELETE FROM members WHERE leave_seq IS NOT NULL AND NOT EXISTS
-         (SELECT 1 FROM messages m WHERE m.group_id = members.group_id AND m.seq > members.acked AND m.seq <= members.leave_seq)`,
-      ),
-    };
-  }
-
-  private st(name: string): Database.Statement {
-    const s = this.s[name];
-    if (s === undefined) throw new Error(`no statement ${name}`);
-    return s;
+    const s = {} as Record<StatementName, Database.Statement>;
+    for (const [name, sql] of Object.entries(STATEMENTS) as [StatementName, string][]) s[name] = this.db.prepare(sql).safeIntegers(true);
+    this.s = s;
   }
 
   private tx<T>(fn: () => T): Promise<T> {
@@ -151,80 +87,92 @@ export class SqliteStorage implements Storage {
     }
   }
 
-  private device(row: Record<string, unknown>): DeviceRecord {
-    return {
-      userId: row.user_id as string,
-      deviceId: row.device_id as string,
-      publicKey: bytes(row.public_key),
-      createdAt: num(row.created_at),
-    };
+  private count(name: StatementName, ...args: unknown[]): number {
+    return num((this.s[name].get(...args) as { n: bigint }).n);
+  }
+
+  // ---------------------------------------------------------------- devices
+
+  private device(row: Row): DeviceRecord {
+    return { userId: row.user_id as string, deviceId: row.device_id as string, publicKey: bytes(row.public_key), createdAt: num(row.created_at) };
   }
 
   getDevice(userId: string, deviceId: string): Promise<DeviceRecord | undefined> {
     return this.tx(() => {
-      const r = this.st('getDevice').get(userId, deviceId) as Record<string, unknown> | undefined;
+      const r = this.s.getDevice.get(userId, deviceId) as Row | undefined;
       return r === undefined ? undefined : this.device(r);
     });
   }
 
   listDevices(userId: string): Promise<DeviceRecord[]> {
-    return this.tx(() => (this.st('listDevices').all(userId) as Record<string, unknown>[]).map((r) => this.device(r)));
+    return this.tx(() => (this.s.listDevices.all(userId) as Row[]).map((r) => this.device(r)));
   }
 
-  registerDevice(d: DeviceRecord, firstDevice: boolean): Promise<RegisterResult> {
+  registerDevice(d: DeviceRecord, firstDevice: boolean, maxDevices: number): Promise<RegisterResult> {
     return this.tx((): RegisterResult => {
-      const n = num((this.st('countDevices').get(d.userId) as { n: bigint }).n);
+      const n = this.count('countDevices', d.userId);
       if (firstDevice && n > 0) return 'user_exists';
       if (!firstDevice && n === 0) return 'unknown_user';
-      if (this.st('getDevice').get(d.userId, d.deviceId) !== undefined) return 'device_exists';
-      this.st('insertDevice').run(d.userId, d.deviceId, d.publicKey, d.createdAt);
+      if (this.s.getDevice.get(d.userId, d.deviceId) !== undefined) return 'device_exists';
+      if (n >= maxDevices) return 'too_many_devices';
+      this.s.insertDevice.run(d.userId, d.deviceId, d.publicKey, d.createdAt);
       return 'ok';
     });
   }
 
-  uploadKeyPackages(device: DeviceRef, packages: readonly Uint8Array[], lastResort: Uint8Array | null, maxStored: number, now: number) {
+  // ---------------------------------------------------------------- KeyPackages
+
+  uploadKeyPackages(device: DeviceRef, packages: readonly KeyPackageInput[], lastResort: KeyPackageInput | null, maxPerUser: number, now: number) {
     return this.tx(() => {
-      const have = num((this.st('countKp').get(device.userId, device.deviceId) as { n: bigint }).n);
-      if (have + packages.length > maxStored) return { ok: false as const, remaining: have };
-      for (const kp of packages) this.st('insertKp').run(device.userId, device.deviceId, 0, kp, now);
+      const nowS = BigInt(Math.floor(now / 1000));
+      const userTotal = this.count('countUserKp', device.userId, nowS);
+      const have = this.count('countKp', device.userId, device.deviceId, nowS);
+      if (userTotal + packages.length > maxPerUser) return { ok: false, remaining: have, userTotal };
+      for (const kp of packages) this.s.insertKp.run(device.userId, device.deviceId, 0, kp.data, kp.notAfter, now);
       if (lastResort !== null) {
-        this.st('deleteLastResort').run(device.userId, device.deviceId);
-        this.st('insertKp').run(device.userId, device.deviceId, 1, lastResort, now);
+        this.s.deleteLastResort.run(device.userId, device.deviceId);
+        this.s.insertKp.run(device.userId, device.deviceId, 1, lastResort.data, lastResort.notAfter, now);
       }
-      return { ok: true as const, remaining: have + packages.length };
+      return { ok: true, remaining: have + packages.length, userTotal: userTotal + packages.length };
     });
   }
 
-  claimKeyPackages(userId: string): Promise<{ claimed: ClaimedKeyPackage[]; missing: string[] }> {
+  claimKeyPackages(userId: string, nowSeconds: bigint, lastResortAllowed: (deviceId: string) => boolean): Promise<KeyPackageClaim> {
     return this.tx(() => {
       const claimed: ClaimedKeyPackage[] = [];
       const missing: string[] = [];
-      for (const dev of this.st('listDevices').all(userId) as Record<string, unknown>[]) {
+      const withheld: string[] = [];
+      for (const dev of this.s.listDevices.all(userId) as Row[]) {
         const deviceId = dev.device_id as string;
-        const kp = this.st('firstKp').get(userId, deviceId, 0) as { id: bigint; data: Buffer } | undefined;
+        // Expired packages are useless to the claimer: prune them first.
+        this.s.deleteExpiredKpOf.run(userId, deviceId, nowSeconds);
+        const kp = this.s.firstKp.get(userId, deviceId, 0) as { id: bigint; data: Buffer } | undefined;
         if (kp !== undefined) {
           // Handed out exactly once: deleted in the same transaction that reads it.
-          this.st('deleteKp').run(kp.id);
+          this.s.deleteKp.run(kp.id);
           claimed.push({ deviceId, data: bytes(kp.data), lastResort: false });
           continue;
         }
-        const lr = this.st('firstKp').get(userId, deviceId, 1) as { id: bigint; data: Buffer } | undefined;
-        if (lr !== undefined) claimed.push({ deviceId, data: bytes(lr.data), lastResort: true });
-        else missing.push(deviceId);
+        const lr = this.s.firstKp.get(userId, deviceId, 1) as { id: bigint; data: Buffer } | undefined;
+        if (lr === undefined) missing.push(deviceId);
+        else if (!lastResortAllowed(deviceId)) withheld.push(deviceId);
+        else claimed.push({ deviceId, data: bytes(lr.data), lastResort: true });
       }
-      return { claimed, missing };
+      return { claimed, missing, withheld };
     });
   }
 
-  countKeyPackages(device: DeviceRef): Promise<{ remaining: number; lastResort: boolean }> {
+  countKeyPackages(device: DeviceRef, nowSeconds: bigint): Promise<{ remaining: number; lastResort: boolean }> {
     return this.tx(() => ({
-      remaining: num((this.st('countKp').get(device.userId, device.deviceId) as { n: bigint }).n),
-      lastResort: num((this.st('hasLastResort').get(device.userId, device.deviceId) as { n: bigint }).n) > 0,
+      remaining: this.count('countKp', device.userId, device.deviceId, nowSeconds),
+      lastResort: this.count('hasLastResort', device.userId, device.deviceId, nowSeconds) > 0,
     }));
   }
 
-  private group(groupId: Uint8Array): (GroupRecord & { groupInfo: Uint8Array | null; groupInfoEpoch: bigint | null }) | undefined {
-    const r = this.st('getGroup').get(groupId) as Record<string, unknown> | undefined;
+  // ---------------------------------------------------------------- groups
+
+  private group(groupId: Uint8Array): (GroupRecord & { groupInfo: Uint8Array | null; groupInfoEpoch: bigint | null; stateRev: number }) | undefined {
+    const r = this.s.getGroup.get(groupId) as Row | undefined;
     if (r === undefined) return undefined;
     return {
       groupId: bytes(r.group_id),
@@ -234,20 +182,33 @@ export class SqliteStorage implements Storage {
       createdAt: num(r.created_at),
       groupInfo: r.group_info === null ? null : bytes(r.group_info),
       groupInfoEpoch: r.group_info_epoch === null ? null : big(r.group_info_epoch),
+      stateRev: num(r.state_rev),
     };
   }
 
-  private member(groupId: Uint8Array, d: DeviceRef): Membership | undefined {
-    const r = this.st('getMember').get(groupId, d.userId, d.deviceId) as Record<string, unknown> | undefined;
+  private member(groupId: Uint8Array, d: DeviceRef): (Membership & { welcomeId: number | null }) | undefined {
+    const r = this.s.getMember.get(groupId, d.userId, d.deviceId) as Row | undefined;
     if (r === undefined) return undefined;
-    return { joinSeq: num(r.join_seq), leaveSeq: r.leave_seq === null ? null : num(r.leave_seq), acked: num(r.acked) };
+    return {
+      status: r.status as MemberStatus,
+      joinSeq: num(r.join_seq),
+      leaveSeq: r.leave_seq === null ? null : num(r.leave_seq),
+      acked: num(r.acked),
+      proposalUsed: num(r.proposal_used) === 1,
+      welcomeId: r.welcome_id === null ? null : num(r.welcome_id),
+    };
   }
 
-  createGroup(groupId: Uint8Array, creator: DeviceRef, allowExternalJoin: boolean, groupInfo: Uint8Array | null, now: number): Promise<'ok' | 'group_exists'> {
+  /** Accepted members still in the tree: who reads the group's new messages. */
+  private readers(groupId: Uint8Array): DeviceRef[] {
+    return (this.s.readers.all(groupId) as { user_id: string; device_id: string }[]).map((r) => ({ userId: r.user_id, deviceId: r.device_id }));
+  }
+
+  createGroup(groupId: Uint8Array, creator: DeviceRef, allowExternalJoin: boolean, groupInfo: Uint8Array, publicState: Uint8Array, now: number): Promise<'ok' | 'group_exists'> {
     return this.tx(() => {
       if (this.group(groupId) !== undefined) return 'group_exists' as const;
-      this.st('insertGroup').run(groupId, allowExternalJoin ? 1 : 0, groupInfo, groupInfo === null ? null : 0, now);
-      this.st('upsertMember').run(groupId, creator.userId, creator.deviceId, 1, 0);
+      this.s.insertGroup.run(groupId, allowExternalJoin ? 1 : 0, groupInfo, publicState, now);
+      this.s.upsertMember.run(groupId, creator.userId, creator.deviceId, 'member', 1, 0, null);
       return 'ok' as const;
     });
   }
@@ -260,27 +221,54 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  getMembership(groupId: Uint8Array, device: DeviceRef): Promise<Membership | undefined> {
-    return this.tx(() => this.member(groupId, device));
-  }
-
-  private roster(groupId: Uint8Array): DeviceRef[] {
-    return (this.st('roster').all(groupId) as { user_id: string; device_id: string }[]).map((r) => ({ userId: r.user_id, deviceId: r.device_id }));
-  }
-
-  listRoster(groupId: Uint8Array): Promise<DeviceRef[]> {
-    return this.tx(() => this.roster(groupId));
-  }
-
-  listGroups(device: DeviceRef): Promise<GroupSummary[]> {
-    return this.tx(() =>
-      (this.st('groupsOf').all(device.userId, device.deviceId) as Record<string, unknown>[]).map((r) => ({
+  getGroupState(groupId: Uint8Array): Promise<GroupStateRecord | undefined> {
+    return this.tx(() => {
+      const r = this.s.getGroupState.get(groupId) as Row | undefined;
+      if (r === undefined) return undefined;
+      return {
         groupId: bytes(r.group_id),
         epoch: big(r.epoch),
         lastSeq: num(r.last_seq),
+        allowExternalJoin: num(r.allow_external) === 1,
+        createdAt: num(r.created_at),
+        publicState: bytes(r.public_state),
+        stateRev: num(r.state_rev),
+      };
+    });
+  }
+
+  getMembership(groupId: Uint8Array, device: DeviceRef): Promise<Membership | undefined> {
+    return this.tx(() => {
+      const m = this.member(groupId, device);
+      if (m === undefined) return undefined;
+      const { welcomeId: _w, ...rest } = m;
+      return rest;
+    });
+  }
+
+  listRoster(groupId: Uint8Array, after: DeviceRef | null, limit: number): Promise<RosterEntry[]> {
+    return this.tx(() => {
+      const u = after?.userId ?? '';
+      const d = after?.deviceId ?? '';
+      return (this.s.roster.all(groupId, u, u, d, limit) as Row[]).map((r) => ({
+        userId: r.user_id as string,
+        deviceId: r.device_id as string,
+        status: r.status as MemberStatus,
+      }));
+    });
+  }
+
+  listGroups(device: DeviceRef, after: Uint8Array | null, limit: number): Promise<GroupSummary[]> {
+    return this.tx(() =>
+      (this.s.groupsOf.all(device.userId, device.deviceId, after ?? new Uint8Array(0), limit) as Row[]).map((r) => ({
+        groupId: bytes(r.group_id),
+        epoch: big(r.epoch),
+        lastSeq: num(r.last_seq),
+        status: r.status as MemberStatus,
         joinSeq: num(r.join_seq),
         leaveSeq: r.leave_seq === null ? null : num(r.leave_seq),
         acked: num(r.acked),
+        proposalUsed: num(r.proposal_used) === 1,
       })),
     );
   }
@@ -293,69 +281,59 @@ export class SqliteStorage implements Storage {
     });
   }
 
+  // ---------------------------------------------------------------- messages
+
+  /** A device leaves the tree: an accepted member keeps reading up to `seq`; anyone else is forgotten, with its invitation. */
+  private leave(groupId: Uint8Array, d: DeviceRef, seq: number): void {
+    const m = this.member(groupId, d);
+    if (m === undefined) return;
+    if (m.status === 'member') {
+      this.s.removeMember.run(seq, groupId, d.userId, d.deviceId);
+      return;
+    }
+    this.s.deleteMember.run(groupId, d.userId, d.deviceId);
+    if (m.welcomeId !== null) {
+      this.s.unqueueWelcome.run(d.userId, d.deviceId, m.welcomeId);
+      this.s.dropUnqueuedWelcome.run(m.welcomeId, m.welcomeId);
+    }
+  }
+
   postCommit(c: CommitInput): Promise<CommitResult> {
     return this.tx((): CommitResult => {
       const g = this.group(c.groupId);
       if (g === undefined) return { ok: false, code: 'no_group' };
       const self = this.member(c.groupId, c.sender);
-      const senderKey = key(c.sender);
-      if (c.external) {
-        if (!g.allowExternalJoin) return { ok: false, code: 'not_authorized' };
-        if (!c.add.some((a) => key(a) === senderKey)) return { ok: false, code: 'bad_roster', reason: 'an external commit must add its sender' };
-      } else if (self === undefined || self.leaveSeq !== null) {
-        return { ok: false, code: 'not_member' };
-      }
+      const accepted = self !== undefined && self.status === 'member' && self.leaveSeq === null;
+      if (c.access === 'member' && !accepted) return { ok: false, code: 'not_member' };
+      if (c.access === 'resync' && !accepted) return { ok: false, code: 'not_authorized' };
+      if (c.access === 'external' && !g.allowExternalJoin) return { ok: false, code: 'not_authorized' };
+      if (c.access === 'declined') return { ok: false, code: 'not_member' };
       // Exactly one commit per epoch: the first one to arrive for the current epoch wins.
       if (c.epoch !== g.epoch) return { ok: false, code: 'stale_epoch', currentEpoch: g.epoch };
+      // The new state was computed from the state of this revision; a proposal since then changed it.
+      if (c.state.expectedRev !== g.stateRev) return { ok: false, code: 'changed' };
 
-      const before = this.roster(c.groupId);
-      const active = new Set(before.map(key));
-      const removed = new Set<string>();
-      for (const r of c.remove) {
-        const k = key(r);
-        if (!active.has(k) || removed.has(k)) return { ok: false, code: 'bad_roster', reason: `remove: ${r.userId}/${r.deviceId} is not a member` };
-        removed.add(k);
-      }
-      const added = new Set<string>();
-      for (const a of c.add) {
-        const k = key(a);
-        if (added.has(k)) return { ok: false, code: 'bad_roster', reason: `add: ${a.userId}/${a.deviceId} listed twice` };
-        if (active.has(k) && !removed.has(k)) return { ok: false, code: 'bad_roster', reason: `add: ${a.userId}/${a.deviceId} is already a member` };
-        if (this.st('getDevice').get(a.userId, a.deviceId) === undefined) return { ok: false, code: 'bad_roster', reason: `add: unknown device ${a.userId}/${a.deviceId}` };
-        added.add(k);
-      }
-      const welcomed = new Set<string>();
-      for (const w of c.welcomes) {
-        for (const t of w.to) {
-          const k = key(t);
-          if (!added.has(k)) return { ok: false, code: 'bad_roster', reason: `welcome addressed to ${t.userId}/${t.deviceId}, which the commit does not add` };
-          welcomed.add(k);
-        }
-      }
-      for (const a of c.add) {
-        const k = key(a);
-        if (!welcomed.has(k) && !(c.external && k === senderKey)) return { ok: false, code: 'bad_roster', reason: `no Welcome for added device ${a.userId}/${a.deviceId}` };
-      }
-      if (active.size - removed.size + added.size === 0) return { ok: false, code: 'bad_roster', reason: 'the commit would leave the group empty' };
-
+      const recipients = this.readers(c.groupId);
       const seq = g.lastSeq + 1;
       const epoch = g.epoch + 1n;
-      this.st('insertMessage').run(c.groupId, seq, c.epoch, 'commit', c.sender.userId, c.sender.deviceId, c.data, c.now);
-      this.st('advanceGroup').run(epoch, seq, c.groupId);
-      if (c.groupInfo !== null) this.st('setGroupInfo').run(c.groupInfo, epoch, c.groupId);
-      // A removed device may still read up to and including the commit that removed it.
-      for (const r of c.remove) this.st('removeMember').run(seq, c.groupId, r.userId, r.deviceId);
-      // An added device starts after the commit that added it (the Welcome brings it to the new epoch).
-      for (const a of c.add) this.st('upsertMember').run(c.groupId, a.userId, a.deviceId, seq + 1, seq);
-      const welcomeIds: { device: DeviceRef; id: number }[] = [];
-      for (const w of c.welcomes) {
-        const id = num(this.st('insertWelcome').run(c.groupId, epoch, w.data, c.now).lastInsertRowid);
+      this.s.insertMessage.run(c.groupId, seq, c.epoch, 'commit', c.sender.userId, c.sender.deviceId, c.data, c.data.length, c.now);
+      this.s.advanceGroup.run(epoch, seq, c.state.publicState, c.groupId);
+      if (c.groupInfo !== null) this.s.setGroupInfo.run(c.groupInfo, epoch, c.groupId);
+      for (const r of c.removed) this.leave(c.groupId, r, seq);
+      const welcomeIds: { device: DeviceRef; id: number; index: number }[] = [];
+      const welcomeOf = new Map<string, number>();
+      c.welcomes.forEach((w, index) => {
+        const id = num(this.s.insertWelcome.run(c.groupId, epoch, c.sender.userId, c.sender.deviceId, w.data, w.data.length, c.now).lastInsertRowid);
         for (const t of w.to) {
-          this.st('queueWelcome').run(t.userId, t.deviceId, id);
-          welcomeIds.push({ device: { userId: t.userId, deviceId: t.deviceId }, id });
+          this.s.queueWelcome.run(t.userId, t.deviceId, id);
+          welcomeIds.push({ device: { userId: t.userId, deviceId: t.deviceId }, id, index });
+          welcomeOf.set(`${t.userId}/${t.deviceId}`, id);
         }
-      }
-      return { ok: true, seq, epoch, welcomeIds, recipients: before };
+      });
+      // Invited devices read from the seq after the commit once they accept; acked = seq keeps those messages for them.
+      for (const a of c.invited) this.s.upsertMember.run(c.groupId, a.userId, a.deviceId, 'invited', seq + 1, seq, welcomeOf.get(`${a.userId}/${a.deviceId}`) ?? null);
+      for (const j of c.joined) this.s.upsertMember.run(c.groupId, j.userId, j.deviceId, 'member', seq + 1, seq, null);
+      return { ok: true, seq, epoch, welcomeIds, recipients };
     });
   }
 
@@ -363,28 +341,42 @@ export class SqliteStorage implements Storage {
     return this.tx((): AppendResult => {
       const g = this.group(m.groupId);
       if (g === undefined) return { ok: false, code: 'no_group' };
-      if (m.external) {
-        if (!g.allowExternalJoin || m.kind !== 'proposal') return { ok: false, code: 'not_authorized' };
-      } else {
-        const self = this.member(m.groupId, m.sender);
-        if (self === undefined || self.leaveSeq !== null) return { ok: false, code: 'not_member' };
+      const self = this.member(m.groupId, m.sender);
+      switch (m.access) {
+        case 'member':
+          if (self === undefined || self.status !== 'member' || self.leaveSeq !== null) return { ok: false, code: 'not_member' };
+          break;
+        case 'declined':
+          if (self === undefined || self.status !== 'declined' || self.leaveSeq !== null || self.proposalUsed || m.kind !== 'proposal') return { ok: false, code: 'not_member' };
+          break;
+        case 'external':
+          if (!g.allowExternalJoin || m.kind !== 'proposal') return { ok: false, code: 'not_authorized' };
+          break;
       }
       const oldest = m.kind === 'application' ? g.epoch - BigInt(m.pastEpochs) : g.epoch;
       if (m.epoch > g.epoch || m.epoch < oldest) return { ok: false, code: 'stale_epoch', currentEpoch: g.epoch };
+      if (m.state !== null) {
+        if (m.state.expectedRev !== g.stateRev) return { ok: false, code: 'changed' };
+        this.s.setState.run(m.state.publicState, m.groupId);
+      }
       const seq = g.lastSeq + 1;
-      this.st('insertMessage').run(m.groupId, seq, m.epoch, m.kind, m.sender.userId, m.sender.deviceId, m.data, m.now);
-      this.st('setLastSeq').run(seq, m.groupId);
-      return { ok: true, seq, recipients: this.roster(m.groupId) };
+      this.s.insertMessage.run(m.groupId, seq, m.epoch, m.kind, m.sender.userId, m.sender.deviceId, m.data, m.data.length, m.now);
+      this.s.setLastSeq.run(seq, m.groupId);
+      if (m.access === 'declined') this.s.useProposal.run(m.groupId, m.sender.userId, m.sender.deviceId);
+      return { ok: true, seq, recipients: this.readers(m.groupId) };
     });
   }
 
-  fetchMessages(groupId: Uint8Array, device: DeviceRef, after: number, limit: number): Promise<StoredMessage[]> {
+  fetchMessages(groupId: Uint8Array, device: DeviceRef, after: number, page: PageLimit): Promise<{ messages: StoredMessage[]; more: boolean }> {
     return this.tx(() => {
       const m = this.member(groupId, device);
-      if (m === undefined) return [];
+      if (m === undefined) return { messages: [], more: false };
       const from = Math.max(after, m.joinSeq - 1);
       const to = m.leaveSeq ?? Number.MAX_SAFE_INTEGER;
-      return (this.st('fetch').all(groupId, from, to, limit) as Record<string, unknown>[]).map((r) => ({
+      // Sizes first (no message bodies read), so a page never loads more than it returns.
+      const sizes = (this.s.fetchSizes.all(groupId, from, to, page.limit + 1) as Row[]).map((r) => num(r.size));
+      const n = pageCut(sizes, page);
+      const messages = n === 0 ? [] : (this.s.fetch.all(groupId, from, to, n) as Row[]).map((r) => ({
         groupId: bytes(r.group_id),
         seq: num(r.seq),
         epoch: big(r.epoch),
@@ -393,6 +385,7 @@ export class SqliteStorage implements Storage {
         data: bytes(r.data),
         createdAt: num(r.created_at),
       }));
+      return { messages, more: sizes.length > n };
     });
   }
 
@@ -402,46 +395,77 @@ export class SqliteStorage implements Storage {
       const m = this.member(groupId, device);
       if (g === undefined || m === undefined) return undefined;
       const acked = Math.max(m.acked, Math.min(seq, m.leaveSeq ?? g.lastSeq));
-      if (m.leaveSeq !== null && acked >= m.leaveSeq) this.st('deleteMember').run(groupId, device.userId, device.deviceId);
-      else if (acked !== m.acked) this.st('setAcked').run(acked, groupId, device.userId, device.deviceId);
+      if (m.leaveSeq !== null && acked >= m.leaveSeq) this.s.deleteMember.run(groupId, device.userId, device.deviceId);
+      else if (acked !== m.acked) this.s.setAcked.run(acked, groupId, device.userId, device.deviceId);
       // Stored once per group: a message goes when every device that may still read it has acknowledged it.
-      const r = this.st('minAcked').get(groupId) as { m: bigint | null; n: bigint };
-      if (num(r.n) === 0) this.st('deleteAllOfGroup').run(groupId);
-      else if (r.m !== null) this.st('deleteAcked').run(groupId, r.m);
+      const r = this.s.minAcked.get(groupId) as { m: bigint | null; n: bigint };
+      if (num(r.n) === 0) this.s.deleteAllOfGroup.run(groupId);
+      else if (r.m !== null) this.s.deleteAcked.run(groupId, r.m);
       return { acked };
     });
   }
 
-  listWelcomes(device: DeviceRef, limit: number): Promise<WelcomeRecord[]> {
-    return this.tx(() =>
-      (this.st('listWelcomes').all(device.userId, device.deviceId, limit) as Record<string, unknown>[]).map((r) => ({
+  // ---------------------------------------------------------------- Welcomes
+
+  listWelcomes(device: DeviceRef, page: PageLimit): Promise<{ welcomes: WelcomeRecord[]; more: boolean }> {
+    return this.tx(() => {
+      const sizes = (this.s.welcomeSizes.all(device.userId, device.deviceId, page.limit + 1) as Row[]).map((r) => num(r.size));
+      const n = pageCut(sizes, page);
+      const welcomes = n === 0 ? [] : (this.s.listWelcomes.all(device.userId, device.deviceId, n) as Row[]).map((r) => ({
         id: num(r.id),
         groupId: bytes(r.group_id),
         epoch: big(r.epoch),
         data: bytes(r.data),
+        sender: { userId: r.sender_user as string, deviceId: r.sender_device as string },
         createdAt: num(r.created_at),
-      })),
-    );
-  }
-
-  ackWelcomes(device: DeviceRef, ids: readonly number[]): Promise<number> {
-    return this.tx(() => {
-      let n = 0;
-      for (const id of ids) {
-        n += this.st('unqueueWelcome').run(device.userId, device.deviceId, id).changes;
-        this.st('dropUnqueuedWelcome').run(id, id);
-      }
-      return n;
+      }));
+      return { welcomes, more: sizes.length > n };
     });
   }
 
-  purgeExpired(cutoff: number): Promise<{ messages: number; welcomes: number }> {
+  /** Drops Welcomes from the device's queue; an invitation a dropped Welcome carried takes `status`. */
+  private settleWelcomes(device: DeviceRef, ids: readonly number[], status: MemberStatus): { removed: number; groups: Uint8Array[] } {
+    let removed = 0;
+    const groups: Uint8Array[] = [];
+    for (const id of ids) {
+      const w = this.s.getWelcome.get(id) as { id: bigint; group_id: Buffer } | undefined;
+      const n = this.s.unqueueWelcome.run(device.userId, device.deviceId, id).changes;
+      removed += n;
+      this.s.dropUnqueuedWelcome.run(id, id);
+      if (w === undefined || n === 0) continue;
+      const groupId = bytes(w.group_id);
+      const m = this.member(groupId, device);
+      // Only the Welcome of the current invitation settles it (an older one, from before a removal, does not).
+      if (m !== undefined && m.status === 'invited' && m.welcomeId === id && m.leaveSeq === null) {
+        this.s.setStatus.run(status, groupId, device.userId, device.deviceId);
+        groups.push(groupId);
+      }
+    }
+    return { removed, groups };
+  }
+
+  ackWelcomes(device: DeviceRef, ids: readonly number[]): Promise<{ removed: number; accepted: Uint8Array[] }> {
     return this.tx(() => {
-      const messages = this.st('purgeMessages').run(cutoff).changes;
-      this.st('purgeWelcomeQueue').run(cutoff);
-      const welcomes = this.st('purgeWelcomes').run(cutoff).changes;
-      this.st('purgeDrainedMembers').run();
-      return { messages, welcomes };
+      const r = this.settleWelcomes(device, ids, 'member');
+      return { removed: r.removed, accepted: r.groups };
+    });
+  }
+
+  declineWelcomes(device: DeviceRef, ids: readonly number[]): Promise<{ removed: number; declined: Uint8Array[] }> {
+    return this.tx(() => {
+      const r = this.settleWelcomes(device, ids, 'declined');
+      return { removed: r.removed, declined: r.groups };
+    });
+  }
+
+  purgeExpired(cutoff: number, nowSeconds: bigint): Promise<{ messages: number; welcomes: number; keyPackages: number }> {
+    return this.tx(() => {
+      const messages = this.s.purgeMessages.run(cutoff).changes;
+      this.s.purgeWelcomeQueue.run(cutoff);
+      const welcomes = this.s.purgeWelcomes.run(cutoff).changes;
+      this.s.purgeDrainedMembers.run();
+      const keyPackages = this.s.purgeKp.run(nowSeconds).changes;
+      return { messages, welcomes, keyPackages };
     });
   }
 

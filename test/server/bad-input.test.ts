@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, it } from 'node:test';
+import * as mls from '../../main/mls/index.js';
 import {
   b64,
   Client,
   CT,
-  device,
   fillerOf,
   groupInfo,
   keyPackage,
@@ -22,6 +22,7 @@ import {
   type Json,
   type ServerProc,
 } from './client.js';
+import { formGroup, mlsDevice } from './mls-client.js';
 
 let server: ServerProc;
 let tmp: ReturnType<typeof tempDir>;
@@ -29,7 +30,7 @@ const clients: Client[] = [];
 
 before(async () => {
   tmp = tempDir();
-  server = await startServer(`${tmp.dir}/ds.db`, ['--quiet', '--rate', '100000', '--burst', '100000']);
+  server = await startServer(`${tmp.dir}/ds.db`, ['--quiet', '--rate', '100000', '--burst', '100000', '--device-rate', '100000', '--device-burst', '100000', '--login-rate', '100000', '--login-burst', '100000']);
 });
 
 after(async () => {
@@ -59,23 +60,22 @@ function req(type: string, fields: Json, ...codes: string[]): Hostile {
 
 void it('answers 1,000+ hostile frames with error codes and keeps serving a well-behaved client', { timeout: 60_000 }, async () => {
   // The well-behaved pair.
-  const { client: good } = await device(server.url, 'good');
-  const { client: peer } = await device(server.url, 'peer');
+  const goodDev = await mlsDevice(server.url, 'good');
+  const peerDev = await mlsDevice(server.url, 'peer');
+  const [good, peer] = [goodDev.client, peerDev.client];
   clients.push(good, peer);
   const g = new TextEncoder().encode('good-group');
-  await good.ok('group.create', { groupId: b64(g) });
-  await good.ok('group.commit', {
-    commit: b64(privateMessage(g, 0n, CT.commit)),
-    add: [{ userId: 'peer', deviceId: 'd1' }],
-    welcomes: [{ welcome: b64(welcome()), to: [{ userId: 'peer', deviceId: 'd1' }] }],
-  });
+  await formGroup(goodDev, [peerDev], g);
 
   // Attackers: one anonymous connection, one logged-in device with its own group.
   const anon = await connect();
-  const { client: evil, key: evilKey } = await device(server.url, 'mallory');
+  const evilDev = await mlsDevice(server.url, 'mallory');
+  const { client: evil, key: evilKey } = evilDev;
   clients.push(evil);
   const own = new TextEncoder().encode('mallory-group');
-  await evil.ok('group.create', { groupId: b64(own) });
+  await evilDev.createGroup(own);
+  // A real commit of mallory's own group, posted with lies beside it (refused each time, so it stays valid).
+  const ownCommit = b64(mls.update(evilDev.state(own)).commit);
 
   const valid = privateMessage(g, 1n, CT.application, 'valid-looking');
   const anonFrames: Hostile[] = [];
@@ -121,7 +121,8 @@ void it('answers 1,000+ hostile frames with error codes and keeps serving a well
   }
   for (let i = 0; i < 50; i++) {
     evilFrames.push(req('group.send', { message: b64(privateMessage(g, 1n, CT.application, 'intruder')) }, 'not_member'));
-    evilFrames.push(req('group.commit', { commit: b64(privateMessage(g, 1n, CT.commit, 'takeover')) }, 'not_member'));
+    evilFrames.push(req('group.commit', { commit: b64(privateMessage(g, 1n, CT.commit, 'takeover')) }, 'private_handshake'));
+    evilFrames.push(req('group.commit', { commit: b64(publicMessage(g, 1n, CT.commit, 1, 'takeover')) }, 'not_member'));
     evilFrames.push(req('group.fetch', { groupId: b64(g) }, 'not_member'));
     evilFrames.push(req('group.ack', { groupId: b64(g), seq: 1e6 }, 'not_member'));
     evilFrames.push(req('group.info', { groupId: b64(g) }, 'not_member'));
@@ -131,8 +132,9 @@ void it('answers 1,000+ hostile frames with error codes and keeps serving a well
     evilFrames.push(req('group.fetch', { groupId: 42 }, 'bad_request'));
     evilFrames.push(req('group.fetch', { groupId: b64(own), limit: -1 }, 'bad_request'));
     evilFrames.push(req('group.ack', { groupId: b64(own), seq: 'all' }, 'bad_request'));
-    evilFrames.push(req('group.commit', { commit: b64(privateMessage(own, 0n, CT.commit)), add: 'everyone' }, 'bad_request'));
-    evilFrames.push(req('group.commit', { commit: b64(privateMessage(own, 0n, CT.commit)), add: [{ userId: 'good', deviceId: 'd1' }] }, 'bad_roster'));
+    evilFrames.push(req('group.commit', { commit: ownCommit, add: 'everyone' }, 'bad_request'));
+    evilFrames.push(req('group.commit', { commit: ownCommit, add: [{ userId: 'good', deviceId: 'd1' }] }, 'bad_roster'));
+    evilFrames.push(req('group.commit', { commit: b64(publicMessage(own, 0n, CT.commit)) }, 'bad_message'));
     evilFrames.push(req('keypackages.upload', { keyPackages: [b64(randomBytes(40))] }, 'bad_message'));
     evilFrames.push(req('keypackages.upload', { keyPackages: Array.from({ length: 101 }, () => 'AAAA') }, 'too_large'));
     evilFrames.push(req('welcome.ack', { ids: [0] }, 'bad_request'));

@@ -1,6 +1,10 @@
-// Test helpers for the delivery service: spawn a real server process on a free
-// loopback port with a temp database, a small protocol-v1 client on `ws`, and
-// builders of syntactically valid MLSMessage bytes (the server never decrypts).
+// The reference test client of the delivery service: spawn a real server
+// process on a free loopback port with a temp database, a small protocol-v1
+// client on `ws` (frames up to the announced 1 MiB, paging by `more`, waiting
+// out `rate_limited` by its `retryAfterMs`), and builders of syntactically
+// valid MLSMessage bytes for application messages and hostile input (the
+// server never decrypts). The MLS side of a device (real groups through the
+// engine) is test/server/mls-client.ts.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
@@ -83,12 +87,14 @@ export function startServer(db: string, args: readonly string[] = []): Promise<S
 export interface DeviceKey {
   readonly privateKey: KeyObject;
   readonly publicKey: Uint8Array;
+  /** The raw 32-byte Ed25519 private key (RFC 8032 seed): the device's MLS signature key too. */
+  readonly seed: Uint8Array;
 }
 
 export function newDeviceKey(): DeviceKey {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const jwk = publicKey.export({ format: 'jwk' });
-  return { privateKey, publicKey: new Uint8Array(Buffer.from(jwk.x!, 'base64url')) };
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const jwk = privateKey.export({ format: 'jwk' });
+  return { privateKey, publicKey: new Uint8Array(Buffer.from(jwk.x!, 'base64url')), seed: new Uint8Array(Buffer.from(jwk.d!, 'base64url')) };
 }
 
 export function signAs(key: DeviceKey, label: SignLabel, fields: readonly (Uint8Array | string)[]): string {
@@ -142,9 +148,14 @@ export class Client {
   /** Responses with no pending request (id null: replies to frames the server could not read). */
   readonly unmatched: Json[] = [];
 
-  static connect(url: string, opts: { ca?: Buffer } = {}): Promise<Client> {
+  /** `maxPayload`: the largest frame accepted, default the protocol's 1 MiB (hello.maxFrameBytes). */
+  static connect(url: string, opts: { ca?: Buffer; localAddress?: string; maxPayload?: number } = {}): Promise<Client> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { maxPayload: 64 * 1024 * 1024, ...(opts.ca === undefined ? {} : { ca: opts.ca }) });
+      const ws = new WebSocket(url, {
+        maxPayload: opts.maxPayload ?? 1024 * 1024,
+        ...(opts.ca === undefined ? {} : { ca: opts.ca }),
+        ...(opts.localAddress === undefined ? {} : { localAddress: opts.localAddress }),
+      });
       const c = new Client(ws);
       ws.once('open', () => resolve(c));
       ws.once('error', reject);
@@ -183,6 +194,29 @@ export class Client {
     const r = await this.request(type, fields);
     if (r.ok !== true) throw new Error(`${type} refused: ${String(r.error)}: ${String(r.reason)}`);
     return r;
+  }
+
+  /** Like ok, but waits out rate_limited refusals (by their retryAfterMs) up to `tries` times. */
+  async okPatient(type: string, fields: Json = {}, tries = 50): Promise<Json> {
+    for (let i = 0; ; i++) {
+      const r = await this.request(type, fields);
+      if (r.ok === true) return r;
+      if (r.error !== 'rate_limited' || i >= tries) throw new Error(`${type} refused: ${String(r.error)}: ${String(r.reason)}`);
+      await new Promise((res) => setTimeout(res, Math.min(5000, Number(r.retryAfterMs ?? 100)) + 10));
+    }
+  }
+
+  /** Every message of a group after `after` (default: the device's cursor), following `more` page by page. */
+  async fetchAll(groupId: Uint8Array, after?: number): Promise<Json[]> {
+    const out: Json[] = [];
+    let cursor = after;
+    for (;;) {
+      const r = await this.ok('group.fetch', { groupId: b64(groupId), ...(cursor === undefined ? {} : { after: cursor }) });
+      const msgs = r.messages as Json[];
+      out.push(...msgs);
+      if (msgs.length > 0) cursor = msgs[msgs.length - 1]!.seq as number;
+      if (r.more !== true) return out;
+    }
   }
 
   sendRaw(data: string | Buffer): void {

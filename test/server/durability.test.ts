@@ -2,7 +2,8 @@
 // every message acknowledged to its sender is there, once, at its seq, in order.
 import assert from 'node:assert/strict';
 import { after, it } from 'node:test';
-import { b64, Client, CT, device, fillerOf, newDeviceKey, privateMessage, startServer, tempDir, unb64, welcome, type DeviceKey, type Json, type ServerProc } from './client.js';
+import { b64, Client, CT, fillerOf, newDeviceKey, privateMessage, startServer, tempDir, unb64, type DeviceKey, type Json, type ServerProc } from './client.js';
+import { formGroup, mlsDevice } from './mls-client.js';
 
 const tmp = tempDir();
 const servers: ServerProc[] = [];
@@ -14,18 +15,15 @@ after(async () => {
   tmp.cleanup();
 });
 
-const ARGS = ['--quiet', '--rate', '100000', '--burst', '100000'];
+const ARGS = ['--quiet', '--rate', '100000', '--burst', '100000', '--device-rate', '100000', '--device-burst', '100000'];
 
 async function setup(db: string, name: string, n: number) {
   const server = await startServer(db, ARGS);
   servers.push(server);
-  const devs = await Promise.all(Array.from({ length: n }, (_, i) => device(server.url, `${name}${i}`)));
+  const devs = await Promise.all(Array.from({ length: n }, (_, i) => mlsDevice(server.url, `${name}${i}`)));
   for (const d of devs) clients.push(d.client);
   const g = new TextEncoder().encode(`${name}-group`);
-  const owner = devs[0]!.client;
-  await owner.ok('group.create', { groupId: b64(g) });
-  const others = devs.slice(1).map((d) => ({ userId: d.client.userId, deviceId: d.client.deviceId }));
-  await owner.ok('group.commit', { commit: b64(privateMessage(g, 0n, CT.commit)), add: others, welcomes: [{ welcome: b64(welcome()), to: others }] });
+  await formGroup(devs[0]!, devs.slice(1), g);
   return { server, devs, g };
 }
 

@@ -1,13 +1,12 @@
 // The delivery service end to end: a real server process on loopback, real ws clients.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import * as mls from '../../main/mls/index.js';
 import {
   b64,
   Client,
   CT,
   device,
-  groupInfo,
-  keyPackage,
   newDeviceKey,
   privateMessage,
   publicMessage,
@@ -15,10 +14,10 @@ import {
   startServer,
   tempDir,
   unb64,
-  welcome,
   type Json,
   type ServerProc,
 } from './client.js';
+import { formGroup, mlsDevice, MlsDevice } from './mls-client.js';
 
 let server: ServerProc;
 let tmp: ReturnType<typeof tempDir>;
@@ -26,7 +25,7 @@ const clients: Client[] = [];
 
 before(async () => {
   tmp = tempDir();
-  server = await startServer(`${tmp.dir}/ds.db`, ['--quiet', '--rate', '10000', '--burst', '10000']);
+  server = await startServer(`${tmp.dir}/ds.db`, ['--quiet', '--rate', '10000', '--burst', '10000', '--device-rate', '10000', '--device-burst', '10000']);
 });
 
 after(async () => {
@@ -37,6 +36,12 @@ after(async () => {
 
 async function dev(userId: string, deviceId = 'd1') {
   const d = await device(server.url, userId, deviceId);
+  clients.push(d.client);
+  return d;
+}
+
+async function mdev(userId: string, deviceId = 'd1'): Promise<MlsDevice> {
+  const d = await mlsDevice(server.url, userId, deviceId);
   clients.push(d.client);
   return d;
 }
@@ -105,203 +110,220 @@ void describe('accounts and login', () => {
 
 void describe('KeyPackages', () => {
   void it('hands each package out once, then the last-resort one, and counts what is left', async () => {
-    const { client: carol1, key } = await dev('carol', 'c1');
+    const carol1 = await mdev('carol', 'c1');
     const carol2 = await connect();
-    assert.equal((await carol2.register('carol', 'c2', newDeviceKey(), { deviceId: 'c1', key })).ok, true);
-    const up = await carol1.ok('keypackages.upload', { keyPackages: [b64(keyPackage('a')), b64(keyPackage('b'))], lastResort: b64(keyPackage('last')) });
+    assert.equal((await carol2.register('carol', 'c2', newDeviceKey(), { deviceId: 'c1', key: carol1.key })).ok, true);
+    const kps = [carol1.keyPackage(), carol1.keyPackage()];
+    const last = carol1.keyPackage({ lastResort: true });
+    const up = await carol1.client.ok('keypackages.upload', { keyPackages: kps.map(b64), lastResort: b64(last) });
     assert.equal(up.remaining, 2);
-    assert.deepEqual(await carol1.ok('keypackages.count').then((r) => [r.remaining, r.lastResort]), [2, true]);
+    assert.deepEqual(await carol1.client.ok('keypackages.count').then((r) => [r.remaining, r.lastResort]), [2, true]);
 
     const { client: dave } = await dev('dave');
     const seen: string[] = [];
     for (let i = 0; i < 4; i++) {
       const r = await dave.ok('keypackages.claim', { userId: 'carol' });
       assert.deepEqual(r.missing, ['c2']);
-      const kps = r.keyPackages as Json[];
-      assert.equal(kps.length, 1);
-      assert.equal(kps[0]!.deviceId, 'c1');
-      seen.push(`${Buffer.from(unb64(kps[0]!.keyPackage as string).subarray(41)).toString()}:${String(kps[0]!.lastResort)}`);
+      const got = r.keyPackages as Json[];
+      assert.equal(got.length, 1);
+      assert.equal(got[0]!.deviceId, 'c1');
+      const bytes = unb64(got[0]!.keyPackage as string);
+      const which = [...kps, last].findIndex((k) => Buffer.compare(k, bytes) === 0);
+      seen.push(`${['a', 'b', 'last'][which]}:${String(got[0]!.lastResort)}`);
     }
-    assert.deepEqual(seen, ['leaf:a:false', 'leaf:b:false', 'leaf:last:true', 'leaf:last:true']);
-    assert.deepEqual(await carol1.ok('keypackages.count').then((r) => [r.remaining, r.lastResort]), [0, true]);
+    assert.deepEqual(seen, ['a:false', 'b:false', 'last:true', 'last:true']);
+    assert.deepEqual(await carol1.client.ok('keypackages.count').then((r) => [r.remaining, r.lastResort]), [0, true]);
     assert.equal((await dave.request('keypackages.claim', { userId: 'nobody' })).error, 'unknown_user');
-    const bad = await carol1.request('keypackages.upload', { keyPackages: [b64(privateMessage(gid('g'), 0n, CT.application))] });
+    const bad = await carol1.client.request('keypackages.upload', { keyPackages: [b64(privateMessage(gid('g'), 0n, CT.application))] });
     assert.equal(bad.error, 'bad_message');
   });
 });
 
 void describe('groups and delivery', () => {
-  void it('creates a group, adds a member with a Welcome, posts, pushes, catches up offline, acks and deletes', async () => {
-    const { client: erin } = await dev('erin');
-    const { client: fred, key: fredKey } = await dev('fred');
+  void it('creates a group, invites a member, who accepts, reads from the adding commit on, catches up offline, acks and deletes', async () => {
+    const erin = await mdev('erin');
+    const fred = await mdev('fred');
     const g = gid('group-erin-1');
 
-    assert.equal((await erin.ok('group.create', { groupId: b64(g) })).epoch, '0');
-    assert.equal((await fred.request('group.create', { groupId: b64(g) })).error, 'group_exists');
+    assert.equal((await erin.createGroup(g)).epoch, '0');
+    assert.equal((await fred.client.request('group.create', { groupId: b64(g), groupInfo: b64(mls.groupInfo(mls.createGroup(fred.identity, { groupId: g }))) })).error, 'group_exists');
     // Not a member yet: fred can neither read nor post.
-    assert.equal((await fred.request('group.fetch', { groupId: b64(g) })).error, 'not_member');
-    assert.equal((await fred.request('group.send', { message: b64(privateMessage(g, 0n, CT.application)) })).error, 'not_member');
+    assert.equal((await fred.client.request('group.fetch', { groupId: b64(g) })).error, 'not_member');
+    assert.equal((await fred.client.request('group.send', { message: b64(privateMessage(g, 0n, CT.application)) })).error, 'not_member');
 
     // Commit epoch 0 -> 1 adding fred, with his Welcome and the new GroupInfo.
-    const c1 = await erin.ok('group.commit', {
-      commit: b64(privateMessage(g, 0n, CT.commit, 'add fred')),
-      groupInfo: b64(groupInfo(g, 1n)),
-      welcomes: [{ welcome: b64(welcome('fred')), to: [{ userId: 'fred', deviceId: 'd1' }] }],
-      add: [{ userId: 'fred', deviceId: 'd1' }],
-    });
+    await fred.upload(1);
+    const kp = unb64(((await erin.client.ok('keypackages.claim', { userId: 'fred' })).keyPackages as Json[])[0]!.keyPackage as string);
+    const c1 = await erin.add(g, [{ ref: fred.ref, keyPackage: kp }]);
     assert.deepEqual([c1.seq, c1.epoch], [1, '1']);
-    const wp = await fred.nextPush((p) => p.push === 'welcome');
+    const wp = await fred.client.nextPush((p) => p.push === 'welcome');
     assert.equal(wp.groupId, b64(g));
     assert.equal(wp.epoch, '1');
-    const wl = await fred.ok('welcome.list');
-    assert.equal((wl.welcomes as Json[]).length, 1);
-    assert.equal((await fred.ok('welcome.ack', { ids: [(wl.welcomes as Json[])[0]!.id] })).removed, 1);
-    assert.equal(((await fred.ok('welcome.list')).welcomes as Json[]).length, 0);
+    assert.deepEqual(wp.sender, { userId: 'erin', deviceId: 'd1' }, 'the invitation names who invited');
 
-    // Roster and GroupInfo.
-    const roster = await fred.ok('group.roster', { groupId: b64(g) });
-    assert.deepEqual(roster.devices, [
-      { userId: 'erin', deviceId: 'd1' },
-      { userId: 'fred', deviceId: 'd1' },
+    // Invited, not yet accepted: no pushes, no reading, not listed.
+    await erin.client.ok('group.send', { message: b64(privateMessage(g, 1n, CT.application, 'before fred accepts')) });
+    const invited = await fred.client.request('group.fetch', { groupId: b64(g) });
+    assert.equal(invited.error, 'not_member');
+    assert.equal(invited.status, 'invited');
+    assert.deepEqual((await fred.client.ok('group.list')).groups, []);
+    const roster0 = await erin.client.ok('group.roster', { groupId: b64(g) });
+    assert.deepEqual(roster0.devices, [
+      { userId: 'erin', deviceId: 'd1', status: 'member' },
+      { userId: 'fred', deviceId: 'd1', status: 'invited' },
     ]);
-    const gi = await fred.ok('group.info', { groupId: b64(g) });
+
+    const accepted = await fred.acceptAll();
+    assert.equal(accepted.length, 1);
+    assert.equal(((await fred.client.ok('welcome.list')).welcomes as Json[]).length, 0);
+    assert.equal(fred.client.pushes.filter((p) => p.push === 'message').length, 0, 'nothing was pushed before accepting');
+
+    const roster = await fred.client.ok('group.roster', { groupId: b64(g) });
+    assert.deepEqual(roster.devices, [
+      { userId: 'erin', deviceId: 'd1', status: 'member' },
+      { userId: 'fred', deviceId: 'd1', status: 'member' },
+    ]);
+    const gi = await fred.client.ok('group.info', { groupId: b64(g) });
     assert.equal(gi.epoch, '1');
-    assert.deepEqual(unb64(gi.groupInfo as string), groupInfo(g, 1n));
 
     // Post and receive by push; the sender's own connection gets the seq in the response, not a push.
-    const m2 = await erin.ok('group.send', { message: b64(privateMessage(g, 1n, CT.application, 'hello fred')) });
-    assert.equal(m2.seq, 2);
-    const push = await fred.nextPush((p) => p.push === 'message' && p.seq === 2);
+    const m3 = await erin.client.ok('group.send', { message: b64(privateMessage(g, 1n, CT.application, 'hello fred')) });
+    assert.equal(m3.seq, 3);
+    const push = await fred.client.nextPush((p) => p.push === 'message' && p.seq === 3);
     assert.equal(push.kind, 'application');
-    assert.equal(push.epoch, '1');
     assert.deepEqual(push.sender, { userId: 'erin', deviceId: 'd1' });
-    assert.deepEqual(unb64(push.message as string), privateMessage(g, 1n, CT.application, 'hello fred'));
 
-    // Fred sees from his join point only (not the commit that added him).
-    const f1 = await fred.ok('group.fetch', { groupId: b64(g) });
-    assert.deepEqual((f1.messages as Json[]).map((m) => m.seq), [2]);
-    await fred.ok('group.ack', { groupId: b64(g), seq: 2 });
+    // Fred reads from his join point: what was sent while he was invited too.
+    const f1 = await fred.client.ok('group.fetch', { groupId: b64(g) });
+    assert.deepEqual((f1.messages as Json[]).map((m) => m.seq), [2, 3]);
+    await fred.client.ok('group.ack', { groupId: b64(g), seq: 3 });
 
     // Fred goes offline; erin posts 5 messages; fred reconnects and catches up from his cursor, paged.
-    fred.ws.terminate();
-    for (let i = 0; i < 5; i++) await erin.ok('group.send', { message: b64(privateMessage(g, 1n, CT.application, `m${i}`)) });
+    fred.client.ws.terminate();
+    for (let i = 0; i < 5; i++) await erin.client.ok('group.send', { message: b64(privateMessage(g, 1n, CT.application, `m${i}`)) });
     const fred2 = await connect();
-    assert.equal((await fred2.login('fred', 'd1', fredKey)).ok, true);
+    assert.equal((await fred2.login('fred', 'd1', fred.key)).ok, true);
     const list = await fred2.ok('group.list');
-    assert.deepEqual(list.groups, [{ groupId: b64(g), epoch: '1', lastSeq: 7, acked: 2, member: true }]);
+    assert.deepEqual(list.groups, [{ groupId: b64(g), epoch: '1', lastSeq: 8, acked: 3, member: true }]);
     const p1 = await fred2.ok('group.fetch', { groupId: b64(g), limit: 3 });
-    assert.deepEqual((p1.messages as Json[]).map((m) => m.seq), [3, 4, 5]);
+    assert.deepEqual((p1.messages as Json[]).map((m) => m.seq), [4, 5, 6]);
     assert.equal(p1.more, true);
-    const p2 = await fred2.ok('group.fetch', { groupId: b64(g), after: 5, limit: 3 });
-    assert.deepEqual((p2.messages as Json[]).map((m) => m.seq), [6, 7]);
+    const p2 = await fred2.ok('group.fetch', { groupId: b64(g), after: 6, limit: 3 });
+    assert.deepEqual((p2.messages as Json[]).map((m) => m.seq), [7, 8]);
     assert.equal(p2.more, false);
-    assert.deepEqual(
-      (p2.messages as Json[]).map((m) => Buffer.from(unb64(m.message as string)).toString().slice(-2)),
-      ['m3', 'm4'],
-    );
 
     // Deletion: nothing goes until every member device has acknowledged.
-    await fred2.ok('group.ack', { groupId: b64(g), seq: 7 });
+    await fred2.ok('group.ack', { groupId: b64(g), seq: 8 });
     const stillThere = await fred2.ok('group.fetch', { groupId: b64(g), after: 0 });
-    assert.deepEqual((stillThere.messages as Json[]).map((m) => m.seq), [2, 3, 4, 5, 6, 7]);
-    const ack = await erin.ok('group.ack', { groupId: b64(g), seq: 5 });
-    assert.equal(ack.acked, 5);
+    assert.deepEqual((stillThere.messages as Json[]).map((m) => m.seq), [2, 3, 4, 5, 6, 7, 8]);
+    assert.equal((await erin.client.ok('group.ack', { groupId: b64(g), seq: 6 })).acked, 6);
     const partly = await fred2.ok('group.fetch', { groupId: b64(g), after: 0 });
-    assert.deepEqual((partly.messages as Json[]).map((m) => m.seq), [6, 7]);
+    assert.deepEqual((partly.messages as Json[]).map((m) => m.seq), [7, 8]);
     // An ack past the end is clamped to the last message.
-    assert.equal((await erin.ok('group.ack', { groupId: b64(g), seq: 1000 })).acked, 7);
-    const gone = await fred2.ok('group.fetch', { groupId: b64(g), after: 0 });
-    assert.deepEqual(gone.messages, []);
+    assert.equal((await erin.client.ok('group.ack', { groupId: b64(g), seq: 1000 })).acked, 8);
+    assert.deepEqual((await fred2.ok('group.fetch', { groupId: b64(g), after: 0 })).messages, []);
   });
 
   void it('orders epochs: stale commits are refused with the current epoch; proposals current only; application within the past window', async () => {
-    const { client: gina } = await dev('gina');
+    const gina = await mdev('gina');
     const g = gid('group-gina');
-    await gina.ok('group.create', { groupId: b64(g) });
-    for (let e = 0n; e < 4n; e++) await gina.ok('group.commit', { commit: b64(privateMessage(g, e, CT.commit)) });
-    const stale = await gina.request('group.commit', { commit: b64(privateMessage(g, 2n, CT.commit)) });
+    await gina.createGroup(g);
+    const commits: Uint8Array[] = [];
+    for (let e = 0; e < 4; e++) {
+      const c = mls.update(gina.state(g));
+      commits.push(c.commit);
+      await gina.postCommit(g, c);
+    }
+    const stale = await gina.client.request('group.commit', { commit: b64(commits[2]!) });
     assert.equal(stale.error, 'stale_epoch');
     assert.equal(stale.epoch, '4');
-    const future = await gina.request('group.commit', { commit: b64(privateMessage(g, 9n, CT.commit)) });
+    const future = await gina.client.request('group.commit', { commit: b64(publicMessage(g, 9n, CT.commit)) });
     assert.equal(future.epoch, '4');
-    assert.equal((await gina.request('group.send', { message: b64(publicMessage(g, 3n, CT.proposal)) })).error, 'stale_epoch');
-    assert.equal((await gina.ok('group.send', { message: b64(publicMessage(g, 4n, CT.proposal)) })).seq, 5);
+    assert.equal((await gina.client.request('group.send', { message: b64(publicMessage(g, 3n, CT.proposal)) })).error, 'stale_epoch');
+    const prop = mls.proposeUpdate(gina.state(g));
+    assert.equal((await gina.client.ok('group.send', { message: b64(prop.message) })).seq, 5);
+    gina.setState(g, prop.state);
     // Default window: current and 2 past epochs.
-    assert.equal((await gina.ok('group.send', { message: b64(privateMessage(g, 2n, CT.application)) })).seq, 6);
-    assert.equal((await gina.request('group.send', { message: b64(privateMessage(g, 1n, CT.application)) })).error, 'stale_epoch');
-    assert.equal((await gina.request('group.send', { message: b64(privateMessage(g, 5n, CT.application)) })).error, 'stale_epoch');
+    assert.equal((await gina.client.ok('group.send', { message: b64(privateMessage(g, 2n, CT.application)) })).seq, 6);
+    assert.equal((await gina.client.request('group.send', { message: b64(privateMessage(g, 1n, CT.application)) })).error, 'stale_epoch');
+    assert.equal((await gina.client.request('group.send', { message: b64(privateMessage(g, 5n, CT.application)) })).error, 'stale_epoch');
     // Commits go through group.commit; the server reads the type from the bytes.
-    assert.equal((await gina.request('group.send', { message: b64(privateMessage(g, 4n, CT.commit)) })).error, 'wrong_content_type');
-    assert.equal((await gina.request('group.commit', { commit: b64(privateMessage(g, 4n, CT.application)) })).error, 'wrong_content_type');
+    assert.equal((await gina.client.request('group.send', { message: b64(publicMessage(g, 4n, CT.commit)) })).error, 'wrong_content_type');
+    assert.equal((await gina.client.request('group.commit', { commit: b64(privateMessage(g, 4n, CT.application)) })).error, 'wrong_content_type');
+    // Handshake messages must be PublicMessages: the DS follows the tree.
+    assert.equal((await gina.client.request('group.commit', { commit: b64(privateMessage(g, 4n, CT.commit)) })).error, 'private_handshake');
+    assert.equal((await gina.client.request('group.send', { message: b64(privateMessage(g, 4n, CT.proposal)) })).error, 'private_handshake');
     // A GroupInfo that does not match the commit's group or next epoch is refused, and nothing is stored.
-    const badGi = await gina.request('group.commit', { commit: b64(privateMessage(g, 4n, CT.commit)), groupInfo: b64(groupInfo(g, 4n)) });
+    const c = mls.update(gina.state(g));
+    const badGi = await gina.client.request('group.commit', { commit: b64(c.commit), groupInfo: b64(mls.groupInfo(gina.state(g))) });
     assert.equal(badGi.error, 'bad_message');
-    const list = await gina.ok('group.list');
+    const list = await gina.client.ok('group.list');
     assert.equal((list.groups as Json[])[0]!.lastSeq, 6);
     assert.equal((list.groups as Json[])[0]!.epoch, '4');
   });
 
   void it('removes a device: it receives the removing commit, then can no longer post or read', async () => {
-    const { client: hank } = await dev('hank');
-    const { client: ivy } = await dev('ivy');
+    const hank = await mdev('hank');
+    const ivy = await mdev('ivy');
     const g = gid('group-hank');
-    await hank.ok('group.create', { groupId: b64(g) });
-    await hank.ok('group.commit', {
-      commit: b64(privateMessage(g, 0n, CT.commit)),
-      welcomes: [{ welcome: b64(welcome()), to: [{ userId: 'ivy', deviceId: 'd1' }] }],
-      add: [{ userId: 'ivy', deviceId: 'd1' }],
-    });
+    await formGroup(hank, [ivy], g);
     // An add without a Welcome for the added device is refused.
-    const noWelcome = await hank.request('group.commit', { commit: b64(privateMessage(g, 1n, CT.commit)), add: [{ userId: 'gina', deviceId: 'd1' }] });
+    const other = await mdev('ivan');
+    const noWelcome = await hank.postCommit(g, mls.addMembers(hank.state(g), [other.keyPackage()]), []);
     assert.equal(noWelcome.error, 'bad_roster');
-    const rm = await hank.ok('group.commit', { commit: b64(privateMessage(g, 1n, CT.commit)), remove: [{ userId: 'ivy', deviceId: 'd1' }] });
-    const push = await ivy.nextPush((p) => p.push === 'message' && p.seq === rm.seq);
+    const ivyLeaf = mls.members(hank.state(g)).find((m) => new TextDecoder().decode(m.identity) === 'ivy/d1')!.leafIndex;
+    const rm = await hank.postCommit(g, mls.removeMembers(hank.state(g), [ivyLeaf]));
+    assert.equal(rm.ok, true);
+    const push = await ivy.client.nextPush((p) => p.push === 'message' && p.seq === rm.seq);
     assert.equal(push.kind, 'commit');
-    assert.equal((await ivy.request('group.send', { message: b64(privateMessage(g, 2n, CT.application)) })).error, 'not_member');
-    const last = await ivy.ok('group.fetch', { groupId: b64(g) });
+    assert.equal((await ivy.client.request('group.send', { message: b64(privateMessage(g, 2n, CT.application)) })).error, 'not_member');
+    const last = await ivy.client.ok('group.fetch', { groupId: b64(g) });
     assert.deepEqual((last.messages as Json[]).map((m) => m.seq), [2]);
-    await ivy.ok('group.ack', { groupId: b64(g), seq: 2 });
-    assert.equal((await ivy.request('group.fetch', { groupId: b64(g) })).error, 'not_member');
-    assert.deepEqual((await ivy.ok('group.list')).groups, []);
+    await ivy.client.ok('group.ack', { groupId: b64(g), seq: 2 });
+    assert.equal((await ivy.client.request('group.fetch', { groupId: b64(g) })).error, 'not_member');
+    assert.deepEqual((await ivy.client.ok('group.list')).groups, []);
   });
 
   void it('pushes to every connection of every member device except the sending connection', async () => {
-    const { client: lena1, key } = await dev('lena', 'd1');
-    const lena2 = await connect();
+    const lena1 = await mdev('lena', 'd1');
+    const lena2c = await connect();
     const k2 = newDeviceKey();
-    assert.equal((await lena2.register('lena', 'd2', k2, { deviceId: 'd1', key })).ok, true);
+    assert.equal((await lena2c.register('lena', 'd2', k2, { deviceId: 'd1', key: lena1.key })).ok, true);
+    const lena2 = new MlsDevice(lena2c, k2);
     const lena1b = await connect();
-    assert.equal((await lena1b.login('lena', 'd1', key)).ok, true);
+    assert.equal((await lena1b.login('lena', 'd1', lena1.key)).ok, true);
     const g = gid('group-lena');
-    await lena1.ok('group.create', { groupId: b64(g) });
-    const to = [{ userId: 'lena', deviceId: 'd2' }];
-    await lena1.ok('group.commit', { commit: b64(privateMessage(g, 0n, CT.commit)), add: to, welcomes: [{ welcome: b64(welcome()), to }] });
-    const sent = await lena1.ok('group.send', { message: b64(privateMessage(g, 1n, CT.application, 'to myself')) });
+    await formGroup(lena1, [lena2], g);
+    const sent = await lena1.client.ok('group.send', { message: b64(privateMessage(g, 1n, CT.application, 'to myself')) });
     const onOther = await lena1b.nextPush((p) => p.push === 'message' && p.seq === sent.seq);
-    const onD2 = await lena2.nextPush((p) => p.push === 'message' && p.seq === sent.seq);
+    const onD2 = await lena2.client.nextPush((p) => p.push === 'message' && p.seq === sent.seq);
     assert.deepEqual(onOther, onD2);
     await new Promise((r) => setTimeout(r, 50));
-    assert.equal(lena1.pushes.filter((p) => p.push === 'message').length, 0);
+    assert.equal(lena1.client.pushes.filter((p) => p.push === 'message').length, 0);
   });
 
   void it('serves GroupInfo to non-members only when external joins are allowed; an external commit adds its sender', async () => {
-    const { client: jack } = await dev('jack');
-    const { client: kim } = await dev('kim');
+    const jack = await mdev('jack');
+    const kim = await mdev('kim');
     const closed = gid('closed-group');
     const open = gid('open-group');
-    await jack.ok('group.create', { groupId: b64(closed), groupInfo: b64(groupInfo(closed, 0n)) });
-    await jack.ok('group.create', { groupId: b64(open), allowExternalJoin: true, groupInfo: b64(groupInfo(open, 0n)) });
-    assert.equal((await kim.request('group.info', { groupId: b64(closed) })).error, 'not_member');
-    assert.equal((await kim.ok('group.info', { groupId: b64(open) })).epoch, '0');
-    const ext = await kim.ok('group.commit', {
-      commit: b64(publicMessage(open, 0n, CT.commit, 4)),
-      groupInfo: b64(groupInfo(open, 1n)),
-      add: [{ userId: 'kim', deviceId: 'd1' }],
-    });
+    await jack.createGroup(closed);
+    await jack.createGroup(open, { allowExternalJoin: true });
+    assert.equal((await kim.client.request('group.info', { groupId: b64(closed) })).error, 'not_member');
+    const info = await kim.client.ok('group.info', { groupId: b64(open) });
+    assert.equal(info.epoch, '0');
+    const join = mls.joinExternal(unb64(info.groupInfo as string), kim.identity);
+    const ext = await kim.client.ok('group.commit', { commit: b64(join.commit), groupInfo: b64(join.groupInfo), add: [kim.ref] });
     assert.equal(ext.epoch, '1');
-    const pushed = await jack.nextPush((p) => p.push === 'message' && p.groupId === b64(open));
+    kim.setState(open, join.state);
+    const pushed = await jack.client.nextPush((p) => p.push === 'message' && p.groupId === b64(open));
     assert.equal(pushed.kind, 'commit');
-    const refused = await kim.request('group.commit', { commit: b64(publicMessage(closed, 0n, CT.commit, 4)), add: [{ userId: 'kim', deviceId: 'd1' }] });
+    jack.setState(open, mls.processMessage(jack.state(open), unb64(pushed.message as string)).state);
+    assert.equal(mls.epoch(jack.state(open)), 1n);
+    // The joiner is a member at once: it reads and posts.
+    assert.equal((await kim.say(open, 'hi')).ok, true);
+    const closedInfo = mls.groupInfo(jack.state(closed));
+    const refused = await kim.client.request('group.commit', { commit: b64(mls.joinExternal(closedInfo, kim.identity).commit) });
     assert.equal(refused.error, 'not_authorized');
   });
 });

@@ -1,7 +1,8 @@
 // Per-connection limits: the token bucket and the bound on unacknowledged pushes.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { b64, CT, device, privateMessage, startServer, tempDir, welcome, type Client, type Json, type ServerProc } from './client.js';
+import { b64, CT, device, privateMessage, startServer, tempDir, type Client, type Json, type ServerProc } from './client.js';
+import { formGroup, mlsDevice } from './mls-client.js';
 
 let server: ServerProc;
 let tmp: ReturnType<typeof tempDir>;
@@ -32,13 +33,12 @@ void it('refuses requests beyond the token bucket with rate_limited, then serves
 });
 
 void it('stops pushing past the unacknowledged bound, says so once, and resumes after an ack', async () => {
-  const { client: a } = await device(server.url, 'pusher');
-  const { client: b } = await device(server.url, 'slow');
+  const ma = await mlsDevice(server.url, 'pusher');
+  const mb = await mlsDevice(server.url, 'slow');
+  const [a, b] = [ma.client, mb.client];
   clients.push(a, b);
   const g = new TextEncoder().encode('push-bound');
-  await a.ok('group.create', { groupId: b64(g) });
-  const to = [{ userId: 'slow', deviceId: 'd1' }];
-  await a.ok('group.commit', { commit: b64(privateMessage(g, 0n, CT.commit)), add: to, welcomes: [{ welcome: b64(welcome()), to }] });
+  await formGroup(ma, [mb], g);
   for (let i = 0; i < 8; i++) await a.ok('group.send', { message: b64(privateMessage(g, 1n, CT.application, `m${i}`)) });
   const behind = await b.nextPush((p) => p.push === 'behind');
   assert.equal(behind.groupId, b64(g));

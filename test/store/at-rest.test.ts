@@ -87,7 +87,7 @@ test('migrations run one transaction each: a failing one leaves the previous ver
     }];
     assert.throws(() => migrate(db, 'x.db', broken), /power cut/);
     assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length);
-    assert.equal(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'half_done'").get()!.n, 0);
+    assert.equal((db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'half_done'").get() as { n: number }).n, 0);
     db.close();
   } finally {
     t.cleanup();

@@ -67,11 +67,24 @@ export class Encoder {
     return this.varint(b.length).raw(b);
   }
 
-  /** T items<V>: the length prefix counts bytes, not items, so the items are encoded first. */
+  /**
+   * T items<V>: the length prefix counts bytes, not items, so the items are
+   * encoded first: after room for the longest (4-byte) prefix, then moved back
+   * over the room the minimal prefix does not need. No buffer per vector, so a
+   * big tree (thousands of nested vectors) encodes in one pass.
+   */
   vector<T>(items: readonly T[], encodeItem: (e: Encoder, item: T) => void): this {
-    const inner = new Encoder();
-    for (const it of items) encodeItem(inner, it);
-    return this.opaque(inner.finish());
+    this.reserve(4);
+    const start = this.len;
+    this.len += 4;
+    for (const it of items) encodeItem(this, it);
+    const n = this.len - start - 4;
+    const size = varintSize(n);
+    if (size < 4) this.buf.copyWithin(start + size, start + 4, this.len);
+    this.len = start;
+    this.varint(n);
+    this.len = start + size + n;
+    return this;
   }
 
   /** optional<T> (§2.1.1 of RFC 8446 style as MLS uses it): uint8 presence, then the value. */

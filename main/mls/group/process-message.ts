@@ -110,7 +110,7 @@ function actOn(suite: CipherSuite, state: GroupState, next: GroupState, ac: Auth
       // MUST wait for a Welcome message"; nothing sent in the old group can be valid any more.
       if (state.reinit !== undefined) throw new ValidationError('the group was re-initialized: it accepts no more proposals');
       checkProposalSender({ proposal: content.proposal, sender: s }, 'proposal');
-      validateReceivedProposal(suite, state, content.proposal, s, opts);
+      validateReceivedProposal(suite, state, content.proposal, s, { ...opts, checkHpkeKeys: state.config.checkHpkeKeys });
       const ref = makeProposalRef(suite, authenticatedContentBytes(ac));
       // Idempotence, not a refusal of the proposal: it is cached already (§12.1); the state stays as it is.
       if (state.pendingProposals.some((p) => equalBytes(p.ref, ref))) throw new ValidationError(`proposal ${toHex(ref)} was already received in this epoch (replay)`);

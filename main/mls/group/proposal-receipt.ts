@@ -25,9 +25,18 @@ import type { GroupState } from './state.js';
 export interface ReceiptOptions {
   readonly now?: bigint;
   readonly validateCredential?: CredentialValidator;
+  /** The member's GroupConfig.checkHpkeKeys policy (docs/validation.md); default on. */
+  readonly checkHpkeKeys?: boolean;
 }
 
-export function validateReceivedProposal(suite: CipherSuite, state: GroupState, proposal: Proposal, sender: Sender, opts: ReceiptOptions = {}): void {
+/** `state` needs only the epoch's GroupContext and tree, so a public (secret-free) view of the group can use it too. */
+export function validateReceivedProposal(
+  suite: CipherSuite,
+  state: Pick<GroupState, 'groupContext' | 'tree'>,
+  proposal: Proposal,
+  sender: Sender,
+  opts: ReceiptOptions = {},
+): void {
   const gc = state.groupContext;
   const tree = state.tree;
   switch (proposal.proposalType) {
@@ -37,7 +46,7 @@ export function validateReceivedProposal(suite: CipherSuite, state: GroupState, 
         version: gc.version,
         ...(opts.now !== undefined ? { now: opts.now } : {}),
         where: 'Add proposal: KeyPackage',
-        checkHpkeKeys: state.config.checkHpkeKeys,
+        checkHpkeKeys: opts.checkHpkeKeys ?? true,
       });
       const kp = proposal.add.keyPackage;
       if (opts.validateCredential !== undefined && !opts.validateCredential(kp.leafNode.credential, kp.leafNode.signatureKey)) {
@@ -60,7 +69,7 @@ export function validateReceivedProposal(suite: CipherSuite, state: GroupState, 
         `Update proposal from leaf ${l}`,
       );
       if (equalBytes(old.encryptionKey, leaf.encryptionKey)) throw new ValidationError(`Update proposal from leaf ${l}: encryption key is unchanged`);
-      hpkeKeyCheck(state.config.checkHpkeKeys)(suite, leaf.encryptionKey, `Update proposal from leaf ${l}: encryption_key`);
+      hpkeKeyCheck(opts.checkHpkeKeys ?? true)(suite, leaf.encryptionKey, `Update proposal from leaf ${l}: encryption_key`);
       // §7.3 against the whole tree, as for an UpdatePath leaf (leaf-fit.ts); checked again when committed.
       checkCredentialFit(tree, l, leaf, `Update proposal from leaf ${l}`);
       checkSignatureKeyFree(tree, l, leaf.signatureKey, `Update proposal from leaf ${l}`);

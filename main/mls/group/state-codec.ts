@@ -53,12 +53,13 @@ const KEY_NAMES = [
 
 const NH: Record<CipherSuiteId, number> = { 1: 32, 2: 32, 3: 32, 4: 64, 5: 64, 6: 64, 7: 48 };
 
-function encodeTreeFull(e: Encoder, tree: RatchetTree): void {
+/** The whole tree, blanks included, with its leaf count (also used by public/public-codec.ts). */
+export function encodeTreeFull(e: Encoder, tree: RatchetTree): void {
   e.u32(tree.nLeaves);
   e.vector(tree.nodes, (e2, n) => void e2.optional(n, encodeNode));
 }
 
-function decodeTreeFull(d: Decoder): RatchetTree {
+export function decodeTreeFull(d: Decoder): RatchetTree {
   const nLeaves = d.u32('n_leaves');
   if (nLeaves < 1 || nLeaves > 0x80000000 || (nLeaves & (nLeaves - 1)) !== 0) d.fail('n_leaves', `not a power of two: ${nLeaves}`);
   const slots = d.vector('nodes', (d2, i) => {
