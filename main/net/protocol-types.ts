@@ -186,7 +186,10 @@ export interface DsRequestMap {
   'keypackages.upload': { params: UploadKeyPackagesParams; result: { readonly remaining: number } };
   'keypackages.claim': {
     params: { readonly userId: string };
-    /** `withheld` (revision 2): devices whose last-resort package this claimer may not have again yet. */
+    /**
+     * `missing`: devices that got no package (none stored, or withheld).
+     * `withheld` (revision 2): those of `missing` whose last-resort package this claimer may not have again yet.
+     */
     result: { readonly keyPackages: readonly ClaimedKeyPackage[]; readonly missing: readonly string[]; readonly withheld: readonly string[] };
   };
   'keypackages.count': { params: Record<string, never>; result: { readonly remaining: number; readonly lastResort: boolean } };

@@ -134,10 +134,19 @@ export const REQUESTS: Specs = {
       });
       const missing = readArray(b.missing, `${t}.missing`).map((v, i) => readId(v, `${t}.missing[${i}]`));
       const withheld = b.withheld === undefined ? [] : readArray(b.withheld, `${t}.withheld`).map((v, i) => readId(v, `${t}.withheld[${i}]`));
+      // Every device once: it got a package or it is missing. A withheld device got none,
+      // so it is also in `missing` (§5.6); `withheld` says why.
       const seen = new Set<string>();
-      for (const d of [...keyPackages.map((k) => k.deviceId), ...missing, ...withheld]) {
+      for (const d of [...keyPackages.map((k) => k.deviceId), ...missing]) {
         if (seen.has(d)) throw new DsProtocolError(`${t}: device ${d} listed twice`);
         seen.add(d);
+      }
+      const missingSet = new Set(missing);
+      const withheldSet = new Set<string>();
+      for (const d of withheld) {
+        if (withheldSet.has(d)) throw new DsProtocolError(`${t}.withheld: device ${d} listed twice`);
+        if (!missingSet.has(d)) throw new DsProtocolError(`${t}.withheld: device ${d} is not in missing`);
+        withheldSet.add(d);
       }
       return { keyPackages, missing, withheld };
     },

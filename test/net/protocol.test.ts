@@ -62,6 +62,15 @@ describe('parseServerFrame', () => {
     assert.ok(s.kind === 'refusal' && s.code === 'stale_epoch' && s.extra.epoch === 5n);
     const l = parseServerFrame(JSON.stringify({ v: 1, id: 8, ok: false, error: 'limit_exceeded', reason: 'x', remaining: 1000 }));
     assert.ok(l.kind === 'refusal' && l.extra.remaining === 1000);
+    // The device limit and the pending-proposal limit carry no `remaining`.
+    const l2 = parseServerFrame(JSON.stringify({ v: 1, id: 8, ok: false, error: 'limit_exceeded', reason: 'user u has 64 devices' }));
+    assert.ok(l2.kind === 'refusal' && l2.code === 'limit_exceeded' && l2.extra.remaining === undefined);
+    const rl = parseServerFrame(JSON.stringify({ v: 1, id: 8, ok: false, error: 'rate_limited', reason: 'x', retryAfterMs: 2000 }));
+    assert.ok(rl.kind === 'refusal' && rl.extra.retryAfterMs === 2000);
+    for (const code of ['bad_credential', 'private_handshake']) {
+      const r2 = parseServerFrame(JSON.stringify({ v: 1, id: 8, ok: false, error: code, reason: 'x' }));
+      assert.ok(r2.kind === 'refusal' && r2.code === code, code);
+    }
     const u = parseServerFrame(JSON.stringify({ v: 1, id: 8, ok: false, error: 'unsupported_version', reason: 'x', supported: [1] }));
     assert.ok(u.kind === 'refusal' && u.extra.supported?.[0] === 1);
     const long = parseServerFrame(JSON.stringify({ v: 1, id: 8, ok: false, error: 'internal', reason: 'r'.repeat(100_000) }));
@@ -101,6 +110,7 @@ describe('parseServerFrame', () => {
       { v: 1, id: 3, ok: false, error: 'internal' },
       { v: 1, id: 3, ok: false, error: 'stale_epoch', reason: 'no epoch' },
       { v: 1, id: 3, ok: false, error: 'limit_exceeded', reason: 'x', remaining: -1 },
+      { v: 1, id: 3, ok: false, error: 'rate_limited', reason: 'x', retryAfterMs: '100' },
     ]) {
       const r = parseServerFrame(JSON.stringify(f));
       assert.equal(r.kind, 'bad-response', JSON.stringify(f));
@@ -120,6 +130,13 @@ describe('responses', () => {
     assert.deepEqual(decode('group.list', {}, { groups: [{ groupId: g, epoch: '3', lastSeq: 4, acked: 4, member: false, leaveSeq: 4 }] }).groups[0]!.leaveSeq, 4);
     assert.deepEqual(decode('group.info', { groupId: G }, { groupId: g, epoch: null, groupInfo: null }), { groupId: G, epoch: null, groupInfo: null });
     assert.deepEqual(decode('keypackages.claim', { userId: 'bob' }, { keyPackages: [{ deviceId: 'a', keyPackage: 'AAEC', lastResort: true }], missing: ['b'] }).missing, ['b']);
+    // Revision 2: a withheld device got no package, so the server lists it in `missing` too (§5.6).
+    assert.deepEqual(decode('keypackages.claim', { userId: 'bob' }, { keyPackages: [{ deviceId: 'a', keyPackage: 'AAEC', lastResort: false }], missing: ['b', 'c'], withheld: ['c'] }), {
+      keyPackages: [{ deviceId: 'a', keyPackage: new Uint8Array([0, 1, 2]), lastResort: false }],
+      missing: ['b', 'c'],
+      withheld: ['c'],
+    });
+    assert.deepEqual(decode('keypackages.claim', { userId: 'bob' }, { keyPackages: [], missing: ['b'] }).withheld, []);
   });
 
   it('refuse garbage and answers to another question', () => {
@@ -143,6 +160,10 @@ describe('responses', () => {
       ['group.ack', { groupId: G, seq: 1 }, { groupId: g, acked: -1 }],
       ['group.list', {}, { groups: [{ groupId: g, epoch: '3', lastSeq: 4, acked: 4, member: true, leaveSeq: 4 }] }],
       ['group.list', {}, { groups: [{ groupId: g, epoch: '3', lastSeq: 4, acked: 4, member: false }] }],
+      ['keypackages.claim', { userId: 'bob' }, { keyPackages: [], missing: ['a'], withheld: ['b'] }],
+      ['keypackages.claim', { userId: 'bob' }, { keyPackages: [], missing: ['a'], withheld: ['a', 'a'] }],
+      ['keypackages.claim', { userId: 'bob' }, { keyPackages: [{ deviceId: 'a', keyPackage: 'AAEC', lastResort: true }], missing: [], withheld: ['a'] }],
+      ['keypackages.claim', { userId: 'bob' }, { keyPackages: [], missing: [], withheld: 'a' }],
       ['group.roster', { groupId: G }, { groupId: g, epoch: '1', devices: [{ userId: 'a' }] }],
       ['group.info', { groupId: G }, { groupId: g, epoch: '1', groupInfo: null }],
       ['welcome.list', { limit: 1 }, { welcomes: [{ id: 1, groupId: g, epoch: '1', welcome: 'AA==', ts: 1 }, { id: 2, groupId: g, epoch: '1', welcome: 'AA==', ts: 1 }] }],
@@ -168,6 +189,8 @@ describe('request guards', () => {
       ['group.commit', { commit: G, add: [{ userId: 'a' }] }],
       ['group.commit', { commit: G, welcomes: [{ welcome: G, to: 'bob' }] }],
       ['welcome.ack', { ids: [0] }],
+      ['welcome.decline', { ids: [1.5] }],
+      ['welcome.decline', { ids: 1 }],
       ['group.create', { groupId: G, allowExternalJoin: 'yes' }],
       ['toString', {}],
     ];
@@ -176,7 +199,8 @@ describe('request guards', () => {
 
   it('mark exactly reads and acks idempotent', () => {
     const idem = Object.entries(REQUESTS).filter(([, s]) => s.idempotent).map(([t]) => t).sort();
-    assert.deepEqual(idem, ['challenge', 'group.ack', 'group.fetch', 'group.info', 'group.list', 'group.roster', 'keypackages.count', 'ping', 'welcome.ack', 'welcome.list']);
+    // welcome.decline too: declining again what is already declined drops nothing (`removed: 0`).
+    assert.deepEqual(idem, ['challenge', 'group.ack', 'group.fetch', 'group.info', 'group.list', 'group.roster', 'keypackages.count', 'ping', 'welcome.ack', 'welcome.decline', 'welcome.list']);
   });
 });
 
