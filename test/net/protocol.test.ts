@@ -137,6 +137,18 @@ describe('responses', () => {
       withheld: ['c'],
     });
     assert.deepEqual(decode('keypackages.claim', { userId: 'bob' }, { keyPackages: [], missing: ['b'] }).withheld, []);
+    // Pages: `more` read when present, false from a revision-1 server.
+    assert.deepEqual(decode('group.list', { limit: 1 }, { groups: [{ groupId: g, epoch: '3', lastSeq: 4, acked: 4, member: true }], more: true }).more, true);
+    assert.deepEqual(decode('welcome.list', {}, { welcomes: [], more: false }), { welcomes: [], more: false });
+    assert.deepEqual(decode('welcome.list', {}, { welcomes: [] }), { welcomes: [], more: false });
+    const w = decode('welcome.list', {}, { welcomes: [{ id: 1, groupId: g, epoch: '1', sender: { userId: 'alice', deviceId: 'laptop' }, welcome: 'AA==', ts: 1 }], more: true });
+    assert.deepEqual([w.more, w.welcomes[0]!.sender], [true, { userId: 'alice', deviceId: 'laptop' }]);
+    assert.deepEqual(
+      decode('group.roster', { groupId: G, limit: 2 }, { groupId: g, epoch: '4', more: true, devices: [{ userId: 'a', deviceId: 'x', status: 'member' }, { userId: 'b', deviceId: 'y', status: 'invited' }] }),
+      { groupId: G, epoch: 4n, more: true, devices: [{ userId: 'a', deviceId: 'x', status: 'member' }, { userId: 'b', deviceId: 'y', status: 'invited' }] },
+    );
+    // A revision-1 roster: members, no status, no `more`.
+    assert.deepEqual(decode('group.roster', { groupId: G }, { groupId: g, epoch: '1', devices: [{ userId: 'a', deviceId: 'x' }] }), { groupId: G, epoch: 1n, more: false, devices: [{ userId: 'a', deviceId: 'x', status: 'member' }] });
   });
 
   it('refuse garbage and answers to another question', () => {
@@ -164,7 +176,17 @@ describe('responses', () => {
       ['keypackages.claim', { userId: 'bob' }, { keyPackages: [], missing: ['a'], withheld: ['a', 'a'] }],
       ['keypackages.claim', { userId: 'bob' }, { keyPackages: [{ deviceId: 'a', keyPackage: 'AAEC', lastResort: true }], missing: [], withheld: ['a'] }],
       ['keypackages.claim', { userId: 'bob' }, { keyPackages: [], missing: [], withheld: 'a' }],
+      ['group.list', { limit: 1 }, { groups: [{ groupId: g, epoch: '3', lastSeq: 4, acked: 4, member: true }, { groupId: g, epoch: '3', lastSeq: 4, acked: 4, member: true }], more: true }],
+      ['group.list', {}, { groups: [], more: true }],
+      ['group.list', {}, { groups: [], more: 'yes' }],
       ['group.roster', { groupId: G }, { groupId: g, epoch: '1', devices: [{ userId: 'a' }] }],
+      ['group.roster', { groupId: G }, { groupId: g, epoch: '1', devices: [{ userId: 'a', deviceId: 'x', status: 'admin' }] }],
+      ['group.roster', { groupId: G }, { groupId: g, epoch: '1', devices: [{ userId: 'a', deviceId: 'x', status: 1 }] }],
+      ['group.roster', { groupId: G, limit: 1 }, { groupId: g, epoch: '1', devices: [{ userId: 'a', deviceId: 'x' }, { userId: 'b', deviceId: 'x' }], more: true }],
+      ['group.roster', { groupId: G }, { groupId: g, epoch: '1', devices: [], more: true }],
+      ['welcome.list', {}, { welcomes: [], more: true }],
+      ['welcome.list', {}, { welcomes: [{ id: 1, groupId: g, epoch: '1', sender: { userId: 'no spaces allowed' }, welcome: 'AA==', ts: 1 }] }],
+      ['welcome.decline', { ids: [1] }, { removed: 2 }],
       ['group.info', { groupId: G }, { groupId: g, epoch: '1', groupInfo: null }],
       ['welcome.list', { limit: 1 }, { welcomes: [{ id: 1, groupId: g, epoch: '1', welcome: 'AA==', ts: 1 }, { id: 2, groupId: g, epoch: '1', welcome: 'AA==', ts: 1 }] }],
       ['welcome.ack', { ids: [1] }, { removed: 2 }],
@@ -191,6 +213,12 @@ describe('request guards', () => {
       ['welcome.ack', { ids: [0] }],
       ['welcome.decline', { ids: [1.5] }],
       ['welcome.decline', { ids: 1 }],
+      ['group.list', { limit: 0 }],
+      ['group.list', { limit: 501 }],
+      ['group.list', { after: new Uint8Array(0) }],
+      ['group.list', { after: 'AAEC' }],
+      ['group.roster', { groupId: G, limit: 2001 }],
+      ['group.roster', { groupId: G, after: { userId: 'a' } }],
       ['group.create', { groupId: G, allowExternalJoin: 'yes' }],
       ['toString', {}],
     ];
@@ -201,6 +229,13 @@ describe('request guards', () => {
     const idem = Object.entries(REQUESTS).filter(([, s]) => s.idempotent).map(([t]) => t).sort();
     // welcome.decline too: declining again what is already declined drops nothing (`removed: 0`).
     assert.deepEqual(idem, ['challenge', 'group.ack', 'group.fetch', 'group.info', 'group.list', 'group.roster', 'keypackages.count', 'ping', 'welcome.ack', 'welcome.decline', 'welcome.list']);
+  });
+
+  it('encode the revision-2 paging fields', () => {
+    assert.deepEqual(prepareRequest('group.list', { after: G, limit: 3 }).fields, { after: g, limit: 3 });
+    assert.deepEqual(prepareRequest('group.list', {}).fields, {});
+    assert.deepEqual(prepareRequest('group.roster', { groupId: G, after: { userId: 'a', deviceId: 'b' }, limit: 5 }).fields, { groupId: g, after: { userId: 'a', deviceId: 'b' }, limit: 5 });
+    assert.deepEqual(prepareRequest('welcome.decline', { ids: [3, 4] }).fields, { ids: [3, 4] });
   });
 });
 
