@@ -3,7 +3,7 @@
 // DsProtocolError naming the field, never a value handed to the core.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffDelay } from '../../main/net/backoff.js';
+import { backoffDelay, retryDelay } from '../../main/net/backoff.js';
 import { DsArgumentError, DsProtocolError } from '../../main/net/errors.js';
 import { parseServerFrame } from '../../main/net/frames.js';
 import type { DsRequestType } from '../../main/net/protocol-types.js';
@@ -253,5 +253,17 @@ describe('backoff', () => {
       const d = backoffDelay(i % 12, p);
       assert.ok(d >= 0 && d < 30_000);
     }
+  });
+
+  it('after a rate_limited refusal: never sooner than retryAfterMs, with jitter of at most a tenth (1 s at most)', () => {
+    const p = { baseMs: 500, capMs: 30_000 };
+    assert.equal(retryDelay(0, p, () => 0.5), 250, 'no retryAfterMs: the backoff');
+    assert.equal(retryDelay(0, p, () => 0, 2000), 2000);
+    assert.equal(retryDelay(0, p, () => 0.999999, 2000), 2199);
+    assert.equal(retryDelay(0, p, () => 0.5, 60_000), 60_500, 'jitter capped at 1 s');
+    assert.equal(retryDelay(6, p, () => 0.5, 100), 15_000, 'a longer backoff wins');
+    assert.equal(retryDelay(0, p, () => 0.5, 0), 250);
+    assert.equal(retryDelay(0, p, () => 0.5, 2 ** 40), 2 ** 31 - 1, 'bounded by the timer limit');
+    for (let i = 0; i < 1000; i++) assert.ok(retryDelay(i % 12, p, Math.random, 1234) >= 1234);
   });
 });
