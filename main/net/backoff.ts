@@ -30,8 +30,8 @@ export function backoffDelay(attempt: number, p: BackoffPolicy, random: () => nu
 }
 
 /**
- * The delay before the next attempt after `error`: the backoff, but never
- * sooner than a `rate_limited` refusal's `retryAfterMs` plus a little jitter
+ * The delay before retry number `attempt`: the backoff, but never sooner than
+ * a `rate_limited` refusal's `retryAfterMs`, when given, plus a little jitter
  * (up to a tenth of it, at most 1 s), as docs/protocol.md §5.6 asks of clients.
  */
 export function retryDelay(attempt: number, p: BackoffPolicy, random: () => number = Math.random, retryAfterMs?: number): number {
