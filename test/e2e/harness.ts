@@ -245,20 +245,35 @@ export async function domFigures(page: Page): Promise<{ rows: number; messages: 
   });
 }
 
-/** Scrolls the message list to its top again and again until the oldest message is loaded; calls `check` after each step. */
+/** Scrolls the message list to its top again and again until the oldest message is on screen; calls `check` after each step. */
 export async function scrollToOldest(page: Page, oldestText: string, check: (step: number) => Promise<void>, maxSteps = 1000): Promise<number> {
+  const rowsNow = (): Promise<number> => page.evaluate(() => Number(document.querySelector('[role="list"][aria-label="Messages"]')?.getAttribute('data-total-rows') ?? 0));
   let steps = 0;
   for (;;) {
     if (steps >= maxSteps) throw new Error(`the oldest message did not appear after ${steps} scroll steps`);
-    const before = await page.evaluate(() => Number(document.querySelector('[role="list"][aria-label="Messages"]')?.getAttribute('data-total-rows') ?? 0));
+    const before = await rowsNow();
     await page.evaluate(() => {
       const s = document.querySelector('.scroller');
       if (s !== null) s.scrollTop = 0;
     });
     steps++;
+    // Either an older page arrives (more rows known to the list) or the oldest message is rendered at the top.
+    try {
+      await page.waitForFunction(
+        ({ n, text }) =>
+          Number(document.querySelector('[role="list"][aria-label="Messages"]')?.getAttribute('data-total-rows') ?? 0) > n ||
+          [...document.querySelectorAll('.msg .text')].some((e) => e.textContent === text || (e.textContent ?? '').startsWith(`${text} `)),
+        { n: before, text: oldestText },
+        { timeout: 120_000 },
+      );
+    } catch (e) {
+      const state = await page.evaluate(() => {
+        const s = document.querySelector('.scroller');
+        return { scrollTop: s?.scrollTop, scrollHeight: s?.scrollHeight, busy: s?.getAttribute('aria-busy'), error: document.querySelector('.conversation .error')?.textContent ?? null };
+      });
+      throw new Error(`no older page after scroll step ${steps} (${before} rows): ${JSON.stringify(state)}`, { cause: e });
+    }
     await check(steps);
-    if ((await page.locator('.msg .text').filter({ hasText: new RegExp(`^${oldestText}(\\s|$)`) }).count()) > 0) return steps;
-    // Wait for the older page to arrive (more rows known to the list), then go on.
-    await page.waitForFunction((n) => Number(document.querySelector('[role="list"][aria-label="Messages"]')?.getAttribute('data-total-rows') ?? 0) > n, before, { timeout: 60_000 });
+    if ((await rowsNow()) === before) return steps;
   }
 }
