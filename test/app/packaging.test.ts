@@ -18,6 +18,8 @@ const builder = require('app-builder-lib/out/util/config/config.js') as {
   validateConfiguration(config: BuilderConfig, debugLogger: { isEnabled: boolean; add(k: string, v: unknown): void }): Promise<void>;
 };
 const quiet = { isEnabled: false, add() {} };
+// electron-builder logs "loaded configuration" to stdout, which the test runner's protocol shares: keep it quiet.
+(require('builder-util/out/log.js') as { log: { stream: { write(s: string): boolean } } }).log.stream = { write: () => true };
 
 async function config(): Promise<BuilderConfig> {
   return builder.getConfig(ROOT, join(ROOT, 'electron-builder.yml'), null);
