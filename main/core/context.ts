@@ -181,7 +181,9 @@ export class CoreContext {
   }
 
   publish(changes: Changes): void {
-    if (changes.empty || this.account === undefined) return;
+    if (changes.empty) return;
+    if (changes.settings) this.emit('settings.changed', this.store.account.settings());
+    if (this.account === undefined) return;
     for (const id of changes.addedMessages) {
       const m = this.store.messages.get(id);
       if (m !== undefined) this.emit('message.added', messageView(this.store, m));
@@ -195,7 +197,6 @@ export class CoreContext {
       const c = this.store.conversations.get(id);
       if (c !== undefined) this.emit('conversation.updated', conversationView(this.store, c, this.self.userId));
     }
-    if (changes.settings) this.emit('settings.changed', this.store.account.settings());
   }
 
   emitEvent: Emit = (e, p) => this.emit(e, p);

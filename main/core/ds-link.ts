@@ -4,7 +4,7 @@
 // itself would wait for 'online', which comes only after the catch-up).
 
 import type { ConnectionStatus } from '../contract/types.js';
-import { DeviceKey, DsClient, type DsApi, type DsSession, type DsStatusInfo } from '../net/index.js';
+import { DeviceKey, DsClient, DsDisconnected, DsUnreachable, type DsApi, type DsSession, type DsStatusInfo } from '../net/index.js';
 import type { DsBehind, DsMessage, DsWelcome } from '../net/protocol-types.js';
 import type { AccountRow } from '../store/account-store.js';
 
@@ -26,12 +26,31 @@ export function deviceKeyOf(a: Pick<AccountRow, 'signaturePrivateKey' | 'signatu
   return DeviceKey.fromKeyPair({ privateKey: a.signaturePrivateKey, publicKey: a.signaturePublicKey });
 }
 
+/** Why the connection is down, in words a person can act on (the technical detail stays in the log). */
+export function connectionProblem(e: Error | undefined, fatal: boolean): string | null {
+  if (fatal) return 'The server no longer accepts this device.';
+  if (e === undefined) return null;
+  if (e instanceof DsUnreachable) {
+    const r = e.reason;
+    const host = (() => {
+      try {
+        return new URL(e.url).host;
+      } catch {
+        return e.url;
+      }
+    })();
+    if (/ECONNREFUSED/.test(r)) return `The server at ${host} is not answering (connection refused).`;
+    if (/ENOTFOUND|EAI_AGAIN/.test(r)) return `The server address ${host} cannot be found.`;
+    if (/ETIMEDOUT|timed out|no hello/i.test(r)) return `The server at ${host} did not answer in time.`;
+    if (/certificate|TLS|SSL/i.test(r)) return `The secure connection to ${host} failed: ${r}`;
+    return `Cannot reach the server at ${host}.`;
+  }
+  if (e instanceof DsDisconnected) return 'The connection to the server was lost.';
+  return `The connection failed: ${e.message}`;
+}
+
 function statusOf(s: DsStatusInfo): ConnectionStatus {
-  return {
-    state: s.status,
-    lastError: s.fatal ? `The server no longer accepts this device: ${s.lastError?.message ?? 'login refused'}` : s.lastError === undefined ? null : s.lastError.message,
-    nextRetryAt: s.nextRetryAt ?? null,
-  };
+  return { state: s.status, lastError: s.status === 'online' ? null : connectionProblem(s.lastError, s.fatal), nextRetryAt: s.nextRetryAt ?? null };
 }
 
 export class DsLink {

@@ -87,3 +87,13 @@ test('send states only move forward; retry only from failed', () => {
   assert.deepEqual(nextSendState(failed, { type: 'retry' }), pending);
   assert.equal(nextSendState(sent, { type: 'retry' }), sent);
 });
+
+test('connection problems are said in words', async () => {
+  const { connectionProblem } = await import('../../main/core/ds-link.js');
+  const { DsUnreachable, DsDisconnected } = await import('../../main/net/index.js');
+  assert.equal(connectionProblem(undefined, false), null);
+  assert.equal(connectionProblem(new DsUnreachable('ws://127.0.0.1:7443', 'connect ECONNREFUSED 127.0.0.1:7443'), false), 'The server at 127.0.0.1:7443 is not answering (connection refused).');
+  assert.equal(connectionProblem(new DsUnreachable('wss://chat.example:443/', 'getaddrinfo ENOTFOUND chat.example'), false), 'The server address chat.example cannot be found.');
+  assert.equal(connectionProblem(new DsDisconnected('closed', false), false), 'The connection to the server was lost.');
+  assert.equal(connectionProblem(new Error('x'), true), 'The server no longer accepts this device.');
+});
