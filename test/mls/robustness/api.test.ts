@@ -27,7 +27,7 @@ import { RatchetTree } from '../../../main/mls/tree/ratchet-tree.js';
 import { ratchetTreeBytes } from '../../../main/mls/tree/ratchet-tree-codec.js';
 import { equalBytes } from '../../../main/mls/util/bytes.js';
 import { learnOffsets, mutants, type Mutant, type MutationPlan } from './mutate.js';
-import { engineFrame, errorText, fuzz, SLOW_MS, summarize, type Codec, type Finding } from './probe.js';
+import { engineFrame, errorText, fuzz, SLOW_MS, summarize, type Codec, type Finding, cpuNow } from './probe.js';
 import { Rng } from './prng.js';
 
 const PLAN: MutationPlan = { bitFlips: 200, inserts: 24, deletes: 24, truncateAll: 60, random: 8, maxFields: 60 };
@@ -52,14 +52,14 @@ function check(name: string, mus: readonly Mutant[], call: (b: Uint8Array) => un
   const before = input === undefined ? undefined : mls.serializeState(input);
   const out: Finding[] = [];
   for (const m of mus) {
-    const t0 = performance.now();
+    const t0 = cpuNow();
     try {
       call(m.bytes);
       if (!accept(m)) out.push(finding(name, m, 'accepted-mutant', 'accepted'));
     } catch (e) {
       if (!(e instanceof MlsError)) out.push(finding(name, m, 'crash', errorText(e), engineFrame(e)));
     }
-    const ms = performance.now() - t0;
+    const ms = cpuNow() - t0;
     if (ms > SLOW_MS) out.push(finding(name, m, 'slow', `${ms.toFixed(0)} ms`));
     if (before !== undefined && !equalBytes(mls.serializeState(input!), before)) out.push(finding(name, m, 'state-changed', 'the input state changed'));
   }
@@ -152,8 +152,6 @@ void test('joinExternal with a GroupInfo carrying a huge (mostly blank) tree, si
   const extensions = gi.extensions.map((x) => (x.extensionType === ExtensionType.ratchet_tree ? { ...x, extensionData: ratchetTreeBytes(tree) } : x));
   const forged = signGroupInfo(suite, alice.signaturePrivateKey, { groupContext, extensions, confirmationTag: gi.confirmationTag, signer: 0 });
   const bytes = mlsMessageBytes({ version: PROTOCOL_VERSION_MLS10, wireFormat: WireFormat.mlsGroupInfo, groupInfo: forged });
-  const t0 = performance.now();
-  assert.throws(() => mls.joinExternal(bytes, dave), MlsError);
-  const ms = performance.now() - t0;
-  assert.ok(ms < 500, `joinExternal spent ${ms.toFixed(0)} ms on a ${bytes.length}-byte GroupInfo`);
+  // Refused by the size bound, before hashing (the error says which check; no time is asserted).
+  assert.throws(() => mls.joinExternal(bytes, dave), (e: unknown) => e instanceof MlsError && /the tree has 131072 leaves, more than the accepted 65536/.test(e.message));
 });

@@ -42,7 +42,7 @@ import { leafIndex } from '../../../main/mls/tree/math.js';
 import { equalBytes, utf8 } from '../../../main/mls/util/bytes.js';
 import { member, trio } from './fixture.js';
 import { learnOffsets, mutants, type Mutant, type MutationPlan } from './mutate.js';
-import { engineFrame, errorText, SLOW_MS, summarize, type Finding } from './probe.js';
+import { engineFrame, errorText, SLOW_MS, summarize, type Finding, cpuNow } from './probe.js';
 import { Rng } from './prng.js';
 
 const PLAN: MutationPlan = { bitFlips: 150, inserts: 24, deletes: 24, truncateAll: 24, random: 0, maxFields: 40 };
@@ -189,7 +189,7 @@ SAMPLES.forEach((s, k) => {
       const bytes = asAlice(content, s.wireFormat, s.confirmationTag);
       if (bytes === undefined) continue;
       delivered++;
-      const t0 = performance.now();
+      const t0 = cpuNow();
       try {
         const r = processMessage(s.receiver, bytes);
         accepted++;
@@ -205,7 +205,7 @@ SAMPLES.forEach((s, k) => {
       } catch (e) {
         if (!(e instanceof MlsError)) findings.push(finding(s.name, m, 'crash', errorText(e), engineFrame(e)));
       }
-      const ms = performance.now() - t0;
+      const ms = cpuNow() - t0;
       if (ms > SLOW_MS) findings.push(finding(s.name, m, 'slow', `${ms.toFixed(0)} ms`));
       if (!equalBytes(groupStateBytes(s.receiver), before)) findings.push(finding(s.name, m, 'state-changed', 'the receiver state changed'));
     }

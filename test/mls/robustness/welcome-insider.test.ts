@@ -33,7 +33,7 @@ import { decodeRatchetTree, ratchetTreeBytes } from '../../../main/mls/tree/ratc
 import { equalBytes } from '../../../main/mls/util/bytes.js';
 import { trio } from './fixture.js';
 import { learnOffsets, mutants, type Mutant, type MutationPlan } from './mutate.js';
-import { engineFrame, errorText, SLOW_MS, summarize, type Finding } from './probe.js';
+import { engineFrame, errorText, SLOW_MS, summarize, type Finding, cpuNow } from './probe.js';
 import { Rng } from './prng.js';
 
 const PLAN: MutationPlan = { bitFlips: 200, inserts: 30, deletes: 30, truncateAll: 40, random: 0, maxFields: 60 };
@@ -84,7 +84,7 @@ function run(name: string, seed: Uint8Array, learn: () => void, build: (m: Mutan
     }
     if (bytes === undefined) continue;
     delivered++;
-    const t0 = performance.now();
+    const t0 = cpuNow();
     try {
       const st = join(bytes);
       joined++;
@@ -92,7 +92,7 @@ function run(name: string, seed: Uint8Array, learn: () => void, build: (m: Mutan
     } catch (e) {
       if (!(e instanceof MlsError)) findings.push(finding(name, m, 'crash', errorText(e), engineFrame(e)));
     }
-    const ms = performance.now() - t0;
+    const ms = cpuNow() - t0;
     if (ms > SLOW_MS) findings.push(finding(name, m, 'slow', `${ms.toFixed(0)} ms`));
   }
   return { findings, delivered, joined };
@@ -220,12 +220,7 @@ void test('regression: a Welcome carrying a huge (mostly blank) ratchet tree is 
   slots[slots.length - 1] = tree.nodes[4];
   const w = forgedWelcome(RatchetTree.fromNodes(slots));
   assert.ok(w !== undefined);
-  const t0 = performance.now();
-  try {
-    join(w);
-  } catch (e) {
-    assert.ok(e instanceof MlsError);
-  }
-  const ms = performance.now() - t0;
-  assert.ok(ms < 500, `the joiner spent ${ms.toFixed(0)} ms on a ${w.length}-byte Welcome`);
+  // Refused by the size bound, which runs before any hashing or validation (no time is asserted:
+  // the machine's load must not decide a test; the message shows which check refused it).
+  assert.throws(() => join(w), (e: unknown) => e instanceof MlsError && /the tree has 131072 leaves, more than the accepted 65536/.test(e.message));
 });
