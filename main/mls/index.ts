@@ -16,6 +16,13 @@
 // Own commits are pending until the delivery service accepts them: commit()
 // returns the commit and a PendingCommit and changes nothing; merge it once
 // accepted, or drop it, process the winning commit and redo the operation.
+//
+// Credentials are basic (createIdentity) or x509 (createX509Identity). What an
+// application supports beyond the defaults (e.g. x509 credentials, which some
+// groups require: requiredCapabilities) goes in the identity's capabilities.
+// Every credential received is checked (RFC 9420 §5.3 for x509) and handed to
+// the validateCredential option of the call (§5.3.1), by default
+// acceptAnyCredential, which leaves trust, dates and names unchecked.
 
 import { getProvider } from './crypto/index.js';
 import type { CipherSuite, CipherSuiteId, CryptoProvider, SignatureKeyPair } from './crypto/provider.js';
@@ -57,8 +64,12 @@ import { validateKeyPackage } from './messages/key-package-validation.js';
 import { ProposalType, type Proposal } from './messages/proposal.js';
 import type { SecretTreeRow } from './schedule/secret-tree-rows.js';
 import { PSKType, ResumptionPSKUsage, type PreSharedKeyID } from './schedule/psk.js';
+import type { Capabilities } from './tree/capabilities.js';
 import { basicCredential, CredentialType, type Credential } from './tree/credential.js';
+import { acceptAnyCredential, type CredentialValidator } from './tree/leaf-validation.js';
+import { readRequiredCapabilities, type RequiredCapabilities } from './messages/required-capabilities.js';
 import type { LeafIndex } from './tree/math.js';
+import { checkX509Credential, parseX509Chain, type X509Certificate } from './tree/x509.js';
 import { ratchetTreeBytes, ratchetTreeFromBytes } from './tree/ratchet-tree-codec.js';
 import { utf8 } from './util/bytes.js';
 import { publicMembers as publicMembersOf, type PublicGroup } from './public/index.js';
@@ -71,6 +82,9 @@ export type { PendingCommit } from './group/pending-commit.js';
 export type { ProcessResult } from './group/process-message.js';
 export type { Proposal } from './messages/proposal.js';
 export type { Credential } from './tree/credential.js';
+export { acceptAnyCredential, type CredentialValidator } from './tree/leaf-validation.js';
+export { requiredCapabilitiesExtension, type RequiredCapabilities } from './messages/required-capabilities.js';
+export type { X509Certificate, X509Algorithm, X509Extension } from './tree/x509.js';
 export type { Extension } from './extensions/extension.js';
 export type { KeyPackage } from './messages/key-package.js';
 export type { LeafNode } from './tree/leaf-node.js';
@@ -87,29 +101,90 @@ function suiteById(id: CipherSuiteId, o: ProviderOptions | undefined): CipherSui
   return (o?.provider ?? getProvider()).getSuite(id);
 }
 
+/**
+ * Where received credentials reach the application's Authentication Service (RFC 9420 §5.3.1: KeyPackages
+ * added, trees joined, Add and Update proposals, UpdatePaths, external joiners). Absent: acceptAnyCredential,
+ * which accepts what the RFC leaves to the application (its doc says exactly what).
+ */
+export interface CredentialOptions {
+  readonly validateCredential?: CredentialValidator;
+}
+
+function validatorOf(o: CredentialOptions): CredentialValidator {
+  return o.validateCredential ?? acceptAnyCredential;
+}
+
 // ---------------------------------------------------------------- identities
 
 export function generateSignatureKeyPair(suite: CipherSuiteId, opts?: ProviderOptions): SignatureKeyPair {
   return suiteById(suite, opts).signature.generateKeyPair();
 }
 
-/** A client as its groups see it: a basic credential and a signature key pair, for one cipher suite. */
+/**
+ * A client as its groups see it: a credential (basic unless `credential` says otherwise) and a signature key
+ * pair, for one cipher suite, and what the application supports beyond the defaults.
+ */
 export interface ClientIdentity {
   readonly suite: CipherSuiteId;
-  /** The credential's identity bytes (RFC 9420 §5.3 basic credential). */
+  /** The basic credential's identity bytes (RFC 9420 §5.3); empty for an x509 identity. */
   readonly identity: Uint8Array;
   readonly signaturePublicKey: Uint8Array;
   readonly signaturePrivateKey: Uint8Array;
+  /** The credential its leaves carry; absent: a basic credential of `identity`. */
+  readonly credential?: Credential;
+  /**
+   * Listed in every leaf this identity makes (KeyPackages, new groups, external joins), added to the defaults:
+   * e.g. `{ credentials: [2] }` when the application can authenticate x509 credentials, which groups requiring
+   * it (RFC 9420 §11.1 required_capabilities) need of every member.
+   */
+  readonly capabilities?: AppCapabilities;
 }
 
-/** A new identity (fresh signature key pair unless one is given). */
-export function createIdentity(suite: CipherSuiteId, identity: Uint8Array | string, keyPair?: SignatureKeyPair, opts?: ProviderOptions): ClientIdentity {
+export interface IdentityOptions extends ProviderOptions {
+  /** What the application supports beyond the defaults (ClientIdentity.capabilities). */
+  readonly capabilities?: AppCapabilities;
+}
+
+/** A new identity with a basic credential (fresh signature key pair unless one is given). */
+export function createIdentity(suite: CipherSuiteId, identity: Uint8Array | string, keyPair?: SignatureKeyPair, opts?: IdentityOptions): ClientIdentity {
   const kp = keyPair ?? generateSignatureKeyPair(suite, opts);
-  return { suite, identity: typeof identity === 'string' ? utf8(identity) : identity, signaturePublicKey: kp.publicKey, signaturePrivateKey: kp.privateKey };
+  if (opts?.capabilities !== undefined) checkCapabilities(opts.capabilities);
+  return {
+    suite,
+    identity: typeof identity === 'string' ? utf8(identity) : identity,
+    signaturePublicKey: kp.publicKey,
+    signaturePrivateKey: kp.privateKey,
+    ...(opts?.capabilities !== undefined ? { capabilities: opts.capabilities } : {}),
+  };
+}
+
+/**
+ * A new identity with an x509 credential (RFC 9420 §5.3): `certificates` are DER certificates, end-entity
+ * first, and the end-entity certificate's public key must be `keyPair`'s, as §5.3 requires ("MUST be
+ * identical to the signature_key"); an ArgumentError otherwise. Its leaves list x509; a group of members with
+ * basic credentials needs basic listed too (capabilities: `{ credentials: [1] }`).
+ */
+export function createX509Identity(suite: CipherSuiteId, certificates: readonly Uint8Array[], keyPair: SignatureKeyPair, opts?: IdentityOptions): ClientIdentity {
+  const credential: Credential = { credentialType: CredentialType.x509, certificates: certificates.map((certData) => ({ certData })) };
+  try {
+    checkX509Credential(suiteById(suite, opts), credential, keyPair.publicKey, 'createX509Identity');
+  } catch (e) {
+    if (e instanceof ValidationError) throw new ArgumentError(e.message);
+    throw e;
+  }
+  return { ...createIdentity(suite, new Uint8Array(0), keyPair, opts), credential };
 }
 
 function credentialOf(id: ClientIdentity): Credential {
-  return basicCredential(id.identity);
+  return id.credential ?? basicCredential(id.identity);
+}
+
+/** The identity's capabilities and the call's, both added to the defaults. */
+function appCapabilitiesOf(id: ClientIdentity, extra: AppCapabilities | undefined): AppCapabilities | undefined {
+  const a = id.capabilities;
+  if (a === undefined || extra === undefined) return extra ?? a;
+  const join = (x: readonly number[] | undefined, y: readonly number[] | undefined): number[] => [...new Set([...(x ?? []), ...(y ?? [])])];
+  return { extensions: join(a.extensions, extra.extensions), proposals: join(a.proposals, extra.proposals), credentials: join(a.credentials, extra.credentials) };
 }
 
 // ---------------------------------------------------------------- key packages
@@ -166,14 +241,15 @@ export function createKeyPackage(identity: ClientIdentity, opts: KeyPackageOptio
   const suite = suiteById(identity.suite, opts);
   const now = opts.now ?? BigInt(Math.floor(Date.now() / 1000));
   const life = BigInt(opts.lifetimeSeconds ?? 90 * 86400);
-  if (opts.capabilities !== undefined) checkCapabilities(opts.capabilities);
+  const capabilities = appCapabilitiesOf(identity, opts.capabilities);
+  if (capabilities !== undefined) checkCapabilities(capabilities);
   const kp = makeKeyPackage(suite, {
     credential: credentialOf(identity),
     signaturePrivateKey: identity.signaturePrivateKey,
     signaturePublicKey: identity.signaturePublicKey,
     lifetime: { notBefore: now > 3600n ? now - 3600n : 0n, notAfter: now + life },
     ...(opts.lastResort === true ? { extensions: [lastResortExtension()] } : {}),
-    ...(opts.capabilities !== undefined ? { extraCapabilities: opts.capabilities } : {}),
+    ...(capabilities !== undefined ? { extraCapabilities: capabilities } : {}),
   });
   return bundleOf(kp);
 }
@@ -199,7 +275,7 @@ export function parseKeyPackage(bytes: Uint8Array): KeyPackage {
   return m.keyPackage;
 }
 
-export interface CheckKeyPackageOptions extends ProviderOptions {
+export interface CheckKeyPackageOptions extends ProviderOptions, CredentialOptions {
   /** Seconds since the Unix epoch: when given, the package's lifetime must cover it. */
   readonly now?: bigint;
 }
@@ -207,12 +283,14 @@ export interface CheckKeyPackageOptions extends ProviderOptions {
 /**
  * Decodes MLSMessage(KeyPackage) bytes and validates the KeyPackage as RFC 9420
  * §10.1 asks of a received one, in its own cipher suite (signatures, own
- * capabilities, usable HPKE keys, and the lifetime when `now` is given).
+ * capabilities, usable HPKE keys, the credential (§5.3.1: an x509 chain must
+ * carry the leaf's key, then the application's validator), and the lifetime
+ * when `now` is given).
  * Throws DecodeError or ValidationError naming the first problem.
  */
 export function checkKeyPackage(bytes: Uint8Array, opts: CheckKeyPackageOptions = {}): KeyPackage {
   const kp = parseKeyPackage(bytes);
-  validateKeyPackage(suiteById(kp.cipherSuite, opts), kp, opts.now !== undefined ? { now: opts.now } : {});
+  validateKeyPackage(suiteById(kp.cipherSuite, opts), kp, { ...(opts.now !== undefined ? { now: opts.now } : {}), validateCredential: validatorOf(opts) });
   return kp;
 }
 
@@ -223,12 +301,13 @@ function secretsOf(b: KeyPackageBundle): KeyPackageWithSecrets {
 
 // ---------------------------------------------------------------- groups
 
-export interface CreateGroupOptions extends ProviderOptions {
+/** validateCredential applies to the members' KeyPackages of reinitGroup and branchGroup. */
+export interface CreateGroupOptions extends ProviderOptions, CredentialOptions {
   /** Default: random. */
   readonly groupId?: Uint8Array;
   /** GroupContext extensions (e.g. required_capabilities, external_senders); our leaf lists their types (§13.4). */
   readonly extensions?: readonly Extension[];
-  /** Added to the default capabilities of our leaf. */
+  /** Added to the default capabilities of our leaf (with the identity's). */
   readonly capabilities?: AppCapabilities;
   readonly config?: Partial<GroupConfig>;
 }
@@ -266,7 +345,7 @@ function externalPskId(suite: CipherSuite, pskId: Uint8Array): PreSharedKeyID {
   return { psktype: PSKType.external, pskId, pskNonce: suite.randomBytes(suite.kdf.size) };
 }
 
-export interface CommitOptions extends ProviderOptions {
+export interface CommitOptions extends ProviderOptions, CredentialOptions {
   /** KeyPackages (MLSMessage bytes) of members to add. */
   readonly add?: readonly Uint8Array[];
   /** Leaf indices of members to remove. */
@@ -324,6 +403,7 @@ export function commit(state: GroupState, opts: CommitOptions = {}): CommitResul
     ...(opts.pskStore !== undefined ? { psks: lookupOf(opts.pskStore) } : {}),
     ...(opts.authenticatedData !== undefined ? { authenticatedData: opts.authenticatedData } : {}),
     ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
+    validateCredential: validatorOf(opts),
   });
   return { commit: c.commit, ...(c.welcome !== undefined ? { welcome: c.welcome } : {}), groupInfo: c.groupInfo, pending: c.pending };
 }
@@ -398,7 +478,7 @@ export function proposeReInit(state: GroupState, reinit: ReInitOptions = {}, opt
 
 // ---------------------------------------------------------------- joining
 
-export interface JoinOptions extends ProviderOptions {
+export interface JoinOptions extends ProviderOptions, CredentialOptions {
   /** The encoded ratchet tree, when the GroupInfo carries none. */
   readonly ratchetTree?: Uint8Array;
   readonly pskStore?: ExternalPskStore;
@@ -410,8 +490,12 @@ export interface JoinOptions extends ProviderOptions {
   readonly now?: bigint;
 }
 
-function joinPolicy(opts: JoinOptions): { maxTreeLeaves?: number; now?: bigint } {
-  return { ...(opts.maxTreeLeaves !== undefined ? { maxTreeLeaves: opts.maxTreeLeaves } : {}), ...(opts.now !== undefined ? { now: opts.now } : {}) };
+function joinPolicy(opts: JoinOptions): { maxTreeLeaves?: number; now?: bigint; validateCredential: CredentialValidator } {
+  return {
+    ...(opts.maxTreeLeaves !== undefined ? { maxTreeLeaves: opts.maxTreeLeaves } : {}),
+    ...(opts.now !== undefined ? { now: opts.now } : {}),
+    validateCredential: validatorOf(opts),
+  };
 }
 
 function checkIdentitySuite(identity: ClientIdentity, suite: number, what: string): void {
@@ -488,13 +572,27 @@ function externalResult(r: ExternalCommit): ExternalJoinResult {
   return { commit: r.commit, groupInfo: r.groupInfo, state: r.state };
 }
 
-/** RFC 9420 §12.4.3.2: joins by external commit from a GroupInfo (MLSMessage bytes) with external_pub. */
+/**
+ * RFC 9420 §12.4.3.2: joins by external commit from a GroupInfo (MLSMessage bytes) with external_pub. Our
+ * leaf lists the identity's capabilities, which must cover the group's extensions and required_capabilities
+ * (§13.4, §11.1; an ArgumentError names what is missing).
+ */
 export function joinExternal(groupInfo: Uint8Array, identity: ClientIdentity, opts: ExternalJoinOptions = {}): ExternalJoinResult {
   const suiteId = groupSuiteOfInfo(groupInfo);
   checkIdentitySuite(identity, suiteId, 'joinExternal');
   const suite = suiteById(identity.suite, opts);
+  const credential = credentialOf(identity);
+  const app = identity.capabilities;
+  // The leaf createKeyPackage would make: mls10, this suite, the credential's type, plus the application's.
+  const capabilities: Capabilities = {
+    versions: [PROTOCOL_VERSION_MLS10],
+    cipherSuites: [suite.id],
+    extensions: [...new Set(app?.extensions ?? [])],
+    proposals: [...new Set(app?.proposals ?? [])],
+    credentials: [...new Set([credential.credentialType, ...(app?.credentials ?? [])])],
+  };
   return externalResult(
-    createExternalCommit({ groupInfo, credential: credentialOf(identity), signaturePrivateKey: identity.signaturePrivateKey, ...externalOpts(suite, opts) }),
+    createExternalCommit({ groupInfo, credential, capabilities, signaturePrivateKey: identity.signaturePrivateKey, ...externalOpts(suite, opts) }),
   );
 }
 
@@ -552,6 +650,7 @@ export function reinitGroup(old: GroupState, identity: ClientIdentity, keyPackag
     members: keyPackages.map(parseKeyPackage),
     ...(opts.config !== undefined ? { config: opts.config } : {}),
     ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
+    validateCredential: validatorOf(opts),
   });
 }
 
@@ -578,6 +677,7 @@ export function branchGroup(old: GroupState, identity: ClientIdentity, keyPackag
     ...(opts.extensions !== undefined ? { extensions: opts.extensions } : {}),
     ...(opts.config !== undefined ? { config: opts.config } : {}),
     ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
+    validateCredential: validatorOf(opts),
   });
 }
 
@@ -608,7 +708,7 @@ export function encrypt(state: GroupState, plaintext: Uint8Array, authenticatedD
   });
 }
 
-export interface ProcessOptions extends ProviderOptions {
+export interface ProcessOptions extends ProviderOptions, CredentialOptions {
   readonly pskStore?: ExternalPskStore;
   /** Seconds since the Unix epoch, to check added KeyPackages' lifetimes; default: not checked. */
   readonly now?: bigint;
@@ -625,6 +725,7 @@ export function processMessage(state: GroupState, message: Uint8Array, opts: Pro
     ...(opts.pskStore !== undefined ? { psks: lookupOf(opts.pskStore) } : {}),
     ...(opts.now !== undefined ? { now: opts.now } : {}),
     ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
+    validateCredential: validatorOf(opts),
   };
   if (!isExternalCommitMessage(message)) return process(state, message, o);
   const r = process(state, message, o);
@@ -687,6 +788,14 @@ export function basicCredentialIdentity(credential: Credential): Uint8Array | un
   return credential.credentialType === CredentialType.basic && 'identity' in credential ? credential.identity : undefined;
 }
 
+/**
+ * The certificates of an x509 credential (RFC 9420 §5.3), parsed, end-entity first; undefined for other
+ * credential types. A member's chain always parses and carries its signature key (checked on arrival).
+ */
+export function x509Certificates(credential: Credential): X509Certificate[] | undefined {
+  return credential.credentialType === CredentialType.x509 ? parseX509Chain(credential) : undefined;
+}
+
 function basicIdentity(credential: Credential): Uint8Array {
   return basicCredentialIdentity(credential) ?? new Uint8Array(0);
 }
@@ -742,6 +851,18 @@ export function ownLeafIndex(state: GroupState): LeafIndex {
 
 export function cipherSuite(state: GroupState): CipherSuiteId {
   return state.cipherSuite;
+}
+
+/**
+ * RFC 9420 §11.1: the extension, proposal and credential types a group requires every member to list, from its
+ * state or an MLSMessage(GroupInfo); undefined when it has no required_capabilities extension. A client that
+ * supports them lists them in its identity's capabilities before its KeyPackages are added or it joins.
+ */
+export function requiredCapabilities(group: GroupState | Uint8Array): RequiredCapabilities | undefined {
+  if (!(group instanceof Uint8Array)) return readRequiredCapabilities(group.groupContext.extensions);
+  const m = parseMLSMessage(group);
+  if (m.wireFormat !== WireFormat.mlsGroupInfo) throw new ValidationError(`expected an MLSMessage(GroupInfo), got wire format ${m.wireFormat}`);
+  return readRequiredCapabilities(m.groupInfo.groupContext.extensions);
 }
 
 /** The group's GroupContext extensions (RFC 9420 §13.4), e.g. an application's own; replace them with commit(state, { extensions }). */

@@ -1,35 +1,38 @@
-// An Arbor member's long-lived identity (signature key pair, basic credential)
-// and the KeyPackages it makes, through Arbor's own KeyPackage code.
+// An Arbor member's long-lived identity (signature key pair, basic credential,
+// the capabilities its application supports) and the KeyPackages it makes,
+// through Arbor's public API (main/mls/index.ts), as a messenger makes them.
 import type { CipherSuite } from '../../main/mls/crypto/provider.js';
-import { createKeyPackage, type KeyPackageWithSecrets } from '../../main/mls/messages/key-package-create.js';
+import * as mls from '../../main/mls/index.js';
+import type { KeyPackageWithSecrets } from '../../main/mls/messages/key-package-create.js';
 import { mlsMessageBytes } from '../../main/mls/framing/mls-message.js';
 import { WireFormat } from '../../main/mls/framing/wire-format.js';
 import { PROTOCOL_VERSION_MLS10 } from '../../main/mls/group/group-context.js';
-import { basicCredential } from '../../main/mls/tree/credential.js';
-import { utf8 } from './peer.js';
 
 export class ArborIdentity {
-  readonly signaturePrivateKey: Uint8Array;
-  readonly signaturePublicKey: Uint8Array;
+  /** The public API's identity: credential, keys and the application's capabilities. */
+  readonly client: mls.ClientIdentity;
 
   constructor(
     readonly identity: string,
     readonly suite: CipherSuite,
+    capabilities?: mls.AppCapabilities,
   ) {
-    const kp = suite.signature.generateKeyPair();
-    this.signaturePrivateKey = kp.privateKey;
-    this.signaturePublicKey = kp.publicKey;
+    if (suite.id < 1 || suite.id > 7) throw new Error(`no cipher suite ${suite.id}`);
+    this.client = mls.createIdentity(suite.id as mls.CipherSuiteId, identity, suite.signature.generateKeyPair(), capabilities === undefined ? {} : { capabilities });
   }
 
-  /** A fresh KeyPackage valid from an hour ago for 30 days. */
+  get signaturePrivateKey(): Uint8Array {
+    return this.client.signaturePrivateKey;
+  }
+
+  get signaturePublicKey(): Uint8Array {
+    return this.client.signaturePublicKey;
+  }
+
+  /** A fresh KeyPackage valid from an hour ago for 30 days (mls.createKeyPackage), with its private keys. */
   newKeyPackage(): KeyPackageWithSecrets {
-    const now = BigInt(Math.floor(Date.now() / 1000));
-    return createKeyPackage(this.suite, {
-      credential: basicCredential(utf8(this.identity)),
-      signaturePrivateKey: this.signaturePrivateKey,
-      signaturePublicKey: this.signaturePublicKey,
-      lifetime: { notBefore: now - 3600n, notAfter: now + 30n * 86400n },
-    });
+    const b = mls.createKeyPackage(this.client, { lifetimeSeconds: 30 * 86400 });
+    return { keyPackage: mls.parseKeyPackage(b.keyPackage), ref: b.ref, initPrivateKey: b.initPrivateKey, encryptionPrivateKey: b.encryptionPrivateKey };
   }
 }
 

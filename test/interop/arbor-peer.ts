@@ -21,12 +21,13 @@ import { ProposalType, type Proposal } from '../../main/mls/messages/proposal.js
 import type { KeyPackageWithSecrets } from '../../main/mls/messages/key-package-create.js';
 import { PSKType, type PreSharedKeyID } from '../../main/mls/schedule/psk.js';
 import { ratchetTreeBytes, ratchetTreeFromBytes } from '../../main/mls/tree/ratchet-tree-codec.js';
-import { basicCredential, CredentialType } from '../../main/mls/tree/credential.js';
-import { createExternalCommit, createResyncCommit } from '../../main/mls/group/external-commit.js';
+import { CredentialType } from '../../main/mls/tree/credential.js';
+import { createResyncCommit } from '../../main/mls/group/external-commit.js';
+import * as mls from '../../main/mls/index.js';
 import { equalBytes } from '../../main/mls/util/bytes.js';
 import { ArborIdentity, keyPackageMessage } from './arbor-identity.js';
 import type { CommitOptions, CommitOutput, InteropPeer, Processed, ProposalSpec } from './peer.js';
-import { fromUtf8, utf8 } from './peer.js';
+import { fromUtf8 } from './peer.js';
 
 type WireExtension = { extensionType: number; extensionData: Uint8Array };
 
@@ -38,17 +39,19 @@ export class ArborPeer implements InteropPeer {
   private readonly keyPackages: KeyPackageWithSecrets[] = [];
   private readonly psks: { id: Uint8Array; secret: Uint8Array }[] = [];
 
+  /** `capabilities`: what this member's application supports beyond the defaults (e.g. x509 credentials). */
   constructor(
     readonly identity: string,
     readonly suite: number,
+    capabilities?: mls.AppCapabilities,
   ) {
     if (!isCipherSuiteId(suite)) throw new Error(`Arbor has no cipher suite ${suite}`);
     this.suiteImpl = getProvider().getSuite(suite);
-    this.id = new ArborIdentity(identity, this.suiteImpl);
+    this.id = new ArborIdentity(identity, this.suiteImpl, capabilities);
   }
 
-  static create(identity: string, suite: number): Promise<ArborPeer> {
-    return Promise.resolve(new ArborPeer(identity, suite));
+  static create(identity: string, suite: number, capabilities?: mls.AppCapabilities): Promise<ArborPeer> {
+    return Promise.resolve(new ArborPeer(identity, suite, capabilities));
   }
 
   get state(): GroupState {
@@ -204,13 +207,9 @@ export class ArborPeer implements InteropPeer {
     return ratchetTreeBytes(this.state.tree);
   }
 
+  /** Through the public API's joinExternal: the leaf lists the identity's capabilities. */
   async joinExternal(groupInfo: Uint8Array, ratchetTree?: Uint8Array): Promise<Uint8Array> {
-    const res = createExternalCommit({
-      groupInfo,
-      ...(ratchetTree === undefined ? {} : { ratchetTree: ratchetTreeFromBytes(ratchetTree) }),
-      credential: basicCredential(utf8(this.identity)),
-      signaturePrivateKey: this.id.signaturePrivateKey,
-    });
+    const res = mls.joinExternal(groupInfo, this.id.client, ratchetTree === undefined ? {} : { ratchetTree });
     this.st = res.state;
     return res.commit;
   }

@@ -37,7 +37,7 @@ export interface CommitOptions {
 }
 
 export interface InteropPeer {
-  readonly impl: 'ts-mls' | 'arbor';
+  readonly impl: 'ts-mls' | 'arbor' | 'core-crypto';
   /** The basic-credential identity (UTF-8). */
   readonly identity: string;
   readonly suite: number;
@@ -63,7 +63,8 @@ export interface InteropPeer {
   encrypt(data: Uint8Array): Promise<Uint8Array>;
 
   epoch(): bigint;
-  epochAuthenticator(): Uint8Array;
+  /** RFC 9420 §8.7; undefined when the implementation exposes none (core-crypto). */
+  epochAuthenticator(): Uint8Array | undefined;
   exportSecret(label: string, context: Uint8Array, length: number): Promise<Uint8Array>;
   /** Member identities by leaf index (blank leaves omitted). */
   members(): string[];

@@ -33,23 +33,38 @@ export async function deliver(message: Uint8Array, receivers: InteropPeer[]): Pr
   return out;
 }
 
-/** Every member is in the same epoch with the same epoch authenticator, exporter secret and member list. */
-export async function allAgree(peers: InteropPeer[]): Promise<void> {
+/** The MLS-Exporter call allAgree compares (RFC 9420 §8.5). */
+export interface ExporterCall {
+  readonly label: string;
+  readonly context: Uint8Array;
+}
+
+const INTEROP_EXPORTER: ExporterCall = { label: 'interop', context: utf8('interop context') };
+
+/**
+ * Every member is in the same epoch with the same MLS-Exporter secret and member list, and the same
+ * epoch authenticator among those implementations that expose one.
+ */
+export async function allAgree(peers: InteropPeer[], exporter: ExporterCall = INTEROP_EXPORTER): Promise<void> {
   const [first, ...rest] = peers;
   if (first === undefined) return;
-  const ctx = utf8('interop context');
+  const auths = peers.flatMap((p) => {
+    const a = p.epochAuthenticator();
+    return a === undefined ? [] : [{ p, a: hex(a) }];
+  });
   const ref = {
     epoch: first.epoch(),
-    auth: hex(first.epochAuthenticator()),
-    exp: hex(await first.exportSecret('interop', ctx, 32)),
+    exp: hex(await first.exportSecret(exporter.label, exporter.context, 32)),
     members: first.members(),
   };
   for (const p of rest) {
     const who: string = `${p.identity} (${p.impl}) vs ${first.identity} (${first.impl})`;
     assert.equal(p.epoch(), ref.epoch, `epoch: ${who}`);
-    assert.equal(hex(p.epochAuthenticator()), ref.auth, `epoch_authenticator: ${who}`);
-    assert.equal(hex(await p.exportSecret('interop', ctx, 32)), ref.exp, `MLS-Exporter: ${who}`);
+    assert.equal(hex(await p.exportSecret(exporter.label, exporter.context, 32)), ref.exp, `MLS-Exporter: ${who}`);
     assert.deepEqual(p.members(), ref.members, `members: ${who}`);
+  }
+  for (const { p, a } of auths.slice(1)) {
+    assert.equal(a, auths[0]!.a, `epoch_authenticator: ${p.identity} (${p.impl}) vs ${auths[0]!.p.identity} (${auths[0]!.p.impl})`);
   }
 }
 

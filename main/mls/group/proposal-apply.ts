@@ -15,7 +15,7 @@ import type { ExternalInit } from '../messages/proposals/external-init.js';
 import type { ReInit } from '../messages/proposals/reinit.js';
 import type { PreSharedKeyID } from '../schedule/psk.js';
 import { LeafNodeSource, type LeafNode } from '../tree/leaf-node.js';
-import { requiredCapabilitiesOf, validateLeafNode, type CredentialValidator } from '../tree/leaf-validation.js';
+import { credentialAccepted, requiredCapabilitiesOf, validateLeafNode, type CredentialValidator } from '../tree/leaf-validation.js';
 import type { LeafIndex } from '../tree/math.js';
 import type { RatchetTree } from '../tree/ratchet-tree.js';
 import { removeLeaf, updateLeaf } from '../tree/tree-changes.js';
@@ -139,7 +139,7 @@ export function applyProposals(
     // during the application of Add commits"); §5.3.1: a credential is validated when an Add adds it.
     const why = leafSupportsRequired(leaf, extensions);
     if (why !== undefined) throw new ValidationError(`Add ${i}: KeyPackage leaf ${why}`);
-    if (opts.validateCredential !== undefined && !opts.validateCredential(leaf.credential, leaf.signatureKey)) {
+    if (opts.validateCredential !== undefined && !credentialAccepted(leaf, opts.validateCredential)) {
       throw new ValidationError(`Add ${i}: credential rejected by the authentication service`);
     }
     addedLeaves.push(leaf);

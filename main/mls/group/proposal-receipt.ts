@@ -15,7 +15,7 @@ import { validateKeyPackage } from '../messages/key-package-validation.js';
 import { ProposalType, type Proposal } from '../messages/proposal.js';
 import { PSKType, ResumptionPSKUsage } from '../schedule/psk.js';
 import { LeafNodeSource } from '../tree/leaf-node.js';
-import { requiredCapabilitiesOf, validateLeafNode, type CredentialValidator } from '../tree/leaf-validation.js';
+import { credentialAccepted, requiredCapabilitiesOf, validateLeafNode, type CredentialValidator } from '../tree/leaf-validation.js';
 import type { NodeIndex } from '../tree/math.js';
 import { equalBytes } from '../util/bytes.js';
 import { hpkeKeyCheck } from '../crypto/hpke-key-check.js';
@@ -49,7 +49,7 @@ export function validateReceivedProposal(
         checkHpkeKeys: opts.checkHpkeKeys ?? true,
       });
       const kp = proposal.add.keyPackage;
-      if (opts.validateCredential !== undefined && !opts.validateCredential(kp.leafNode.credential, kp.leafNode.signatureKey)) {
+      if (opts.validateCredential !== undefined && !credentialAccepted(kp.leafNode, opts.validateCredential)) {
         throw new ValidationError('Add proposal: credential rejected by the authentication service');
       }
       return;

@@ -7,16 +7,50 @@ import { Decoder } from '../codec/decoder.js';
 import type { CipherSuite } from '../crypto/provider.js';
 import { DecodeError, ValidationError } from '../errors.js';
 import { ExtensionType, findExtension, type Extension } from '../extensions/extension.js';
-import type { Credential } from './credential.js';
+import { CredentialType, type Credential } from './credential.js';
 import { LeafNodeSource, verifyLeafNode, type LeafNode, type LeafNodeSourceValue } from './leaf-node.js';
 import { lifetimeCovers } from './lifetime.js';
 import type { LeafIndex } from './math.js';
+import { checkX509Credential, parseX509Chain, type X509Certificate } from './x509.js';
 
 /**
  * The application's Authentication Service hook (RFC 9420 §5.3.1): true when the
- * credential legitimately binds its identities to `signatureKey`.
+ * credential legitimately binds its identities to `signatureKey` and they are
+ * the ones the application expects for this member. For an x509 credential the
+ * engine has already parsed the chain and checked that the end-entity
+ * certificate's key is `signatureKey` (§5.3, x509.ts); `x509` is that chain,
+ * end-entity first. Everything else is the validator's: the certificates'
+ * signatures and trust anchor, validity dates, revocation, names. It may be
+ * asked more than once about one credential (a proposal on receipt, then in
+ * the commit), so it should depend on its arguments only.
  */
-export type CredentialValidator = (credential: Credential, signatureKey: Uint8Array) => boolean;
+export type CredentialValidator = (credential: Credential, signatureKey: Uint8Array, x509?: readonly X509Certificate[]) => boolean;
+
+/**
+ * The validator used when the application gives none: it accepts every credential that reaches it, which is
+ * every credential RFC 9420 itself accepts: any basic identity (§5.3: "a bare assertion of an identity"), and
+ * any x509 chain that parses with its end-entity key equal to the leaf's signature_key (checked before any
+ * validator runs). What it does not check is exactly what §5.3.1 leaves to the application's Authentication
+ * Service: whether the presented identities are the ones expected for the member, whether a chain leads to a
+ * trusted root with valid signatures, dates and revocation status, and whether a replacing credential is a
+ * valid successor of the old one. An application that uses x509 credentials should pass its own.
+ */
+export const acceptAnyCredential: CredentialValidator = () => true;
+
+/**
+ * §7.3 "Verify that the credential in the LeafNode is valid, as described in Section 5.3.1": the §5.3 rule for
+ * x509 credentials (always), then the application's validator when given. Throws ValidationError.
+ */
+export function checkLeafCredential(suite: CipherSuite, leaf: Pick<LeafNode, 'credential' | 'signatureKey'>, validator: CredentialValidator | undefined, where: string): void {
+  const x509 = leaf.credential.credentialType === CredentialType.x509 ? checkX509Credential(suite, leaf.credential, leaf.signatureKey, where) : undefined;
+  if (validator !== undefined && !validator(leaf.credential, leaf.signatureKey, x509)) throw new ValidationError(`${where}: credential rejected by the authentication service`);
+}
+
+/** The application's validator on a credential that already passed checkLeafCredential (so an x509 chain parses). */
+export function credentialAccepted(leaf: Pick<LeafNode, 'credential' | 'signatureKey'>, validator: CredentialValidator): boolean {
+  const x509 = leaf.credential.credentialType === CredentialType.x509 ? parseX509Chain(leaf.credential) : undefined;
+  return validator(leaf.credential, leaf.signatureKey, x509);
+}
 
 export interface LeafValidationOptions {
   /** Group binding of update/commit signatures. Required to check such leaves. */
@@ -75,10 +109,10 @@ export function validateLeafNode(suite: CipherSuite, leaf: LeafNode, opts: LeafV
   const ctx = opts.groupId !== undefined && opts.leafIndex !== undefined ? { groupId: opts.groupId, leafIndex: opts.leafIndex } : undefined;
   // §7.3: "Verify that the signature on the LeafNode is valid using signature_key."
   if (!verifyLeafNode(suite, leaf, ctx)) fail('signature does not verify');
-  // §7.3: "Verify that the credential in the LeafNode is valid, as described in Section 5.3.1" (the application's AS).
-  if (opts.validateCredential !== undefined && !opts.validateCredential(leaf.credential, leaf.signatureKey)) {
-    fail('credential rejected by the authentication service');
-  }
+  // §7.3: "Verify that the credential in the LeafNode is valid, as described in Section 5.3.1": for x509, §5.3's
+  // "The public key encoded in the subjectPublicKeyInfo of the end-entity certificate MUST be identical to the
+  // signature_key in the LeafNode containing this credential"; then the application's AS, when given.
+  checkLeafCredential(suite, leaf, opts.validateCredential, where);
   const caps = leaf.capabilities;
   // §7.3: "Verify that the credential type is supported by all members of the group" (this leaf is one of them
   // once in the tree; §12.2 asks the tree after a commit to be valid). The creator's side is §7.2: "the credential

@@ -16,10 +16,16 @@ import { CredentialType, type Credential } from '../../../main/mls/tree/credenti
 import { leafIndex, type NodeIndex } from '../../../main/mls/tree/math.js';
 import { nextPathSecret } from '../../../main/mls/tree/private-keys.js';
 import { equalBytes } from '../../../main/mls/util/bytes.js';
+import { certificate } from '../tree/x509-fixtures.js';
 import { groupOf, newClient, suiteFor, type Client } from './helpers.js';
 
 const suite = suiteFor(1);
-const x509: Credential = { credentialType: CredentialType.x509, certificates: [{ certData: new Uint8Array([0x30, 0x00]) }] };
+const ca = suite.signature.generateKeyPair();
+/** A well-formed x509 credential for `key` (RFC 9420 §5.3: its certificate must carry the leaf's signature key). */
+const x509For = (key: Uint8Array): Credential => ({
+  credentialType: CredentialType.x509,
+  certificates: [{ certData: certificate(suite, { subject: 'bob', issuer: 'CA', publicKey: key, signerKey: ca.privateKey }) }],
+});
 
 function assertRefused(s: GroupState, message: Uint8Array, re: RegExp): void {
   const before = groupStateBytes(s);
@@ -31,7 +37,7 @@ void test('a commit whose path leaf switches to a credential type another member
   const [a, b, c] = groupOf(suite, newClient(suite, 'alice'), [newClient(suite, 'bob'), newClient(suite, 'carol')]);
   const caps = b!.tree.leaf(leafIndex(1))!.capabilities;
   // bob supports x509 and basic, so his own leaf is self-consistent; alice and carol support only basic.
-  const cb = createCommit(b!, { leaf: { credential: x509, capabilities: { ...caps, credentials: [CredentialType.basic, CredentialType.x509] } } });
+  const cb = createCommit(b!, { leaf: { credential: x509For(b!.tree.leaf(leafIndex(1))!.signatureKey), capabilities: { ...caps, credentials: [CredentialType.basic, CredentialType.x509] } } });
   assertRefused(a!, cb.commit, /UpdatePath leaf_node: credential type 2 is not supported by leaf 0/);
   assertRefused(c!, cb.commit, /UpdatePath leaf_node: credential type 2 is not supported by leaf 0/);
 });
@@ -41,7 +47,7 @@ void test('a commit whose path leaf drops support for a credential type in use i
   const bobLeaf = t.leaf(leafIndex(1))!;
   const fine = { ...bobLeaf, capabilities: { ...bobLeaf.capabilities, credentials: [CredentialType.basic] } };
   checkCredentialFit(t, leafIndex(1), fine, 'x');
-  const narrow = { ...bobLeaf, credential: x509, capabilities: { ...bobLeaf.capabilities, credentials: [CredentialType.x509] } };
+  const narrow = { ...bobLeaf, credential: x509For(bobLeaf.signatureKey), capabilities: { ...bobLeaf.capabilities, credentials: [CredentialType.x509] } };
   assert.throws(() => checkCredentialFit(t, leafIndex(1), narrow, 'x'), /x: credential type 2 is not supported by leaf 0/);
   // With alice supporting x509 too, the remaining problem is bob not supporting alice's basic credential.
   const a = t.leaf(leafIndex(0))!;
@@ -79,7 +85,7 @@ void test('an Update proposal with an unsupported credential type or another mem
   const carol = newClient(suite, 'carol');
   const [a, b, c] = groupOf(suite, newClient(suite, 'alice'), [newClient(suite, 'bob'), carol]);
   const caps = b!.tree.leaf(leafIndex(1))!.capabilities;
-  const u1 = createUpdateProposal(b!, { leaf: { credential: x509, capabilities: { ...caps, credentials: [CredentialType.basic, CredentialType.x509] } } });
+  const u1 = createUpdateProposal(b!, { leaf: { credential: x509For(b!.tree.leaf(leafIndex(1))!.signatureKey), capabilities: { ...caps, credentials: [CredentialType.basic, CredentialType.x509] } } });
   const m1 = createProposalMessage(b!, u1.proposal, { update: u1 });
   assertRefused(a!, m1.message, /Update proposal from leaf 1: credential type 2 is not supported by leaf 0/);
   const carolKey = c!.tree.leaf(leafIndex(2))!.signatureKey;
