@@ -76,6 +76,8 @@ export class PgFanout<Origin> implements Fanout<Origin> {
   /** Origins of messages accepted here that wait for their turn: `${group hex}:${seq}`. */
   private readonly origins = new Map<string, Origin>();
   private readonly heard = new Map<string, number>();
+  /** Seqs this process pushed at once for groups it did not follow yet: a later follow starts after them, not before (no second push). */
+  private readonly direct = new Map<string, number>();
   private listener: { close(): Promise<void> } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private catchingUp = false;
@@ -127,8 +129,10 @@ export class PgFanout<Origin> implements Fanout<Origin> {
     const key = hex(groupId);
     let f = this.groups.get(key);
     if (f === undefined) {
-      f = { key, groupId, pushed: baseline, target: Math.max(baseline, this.heard.get(key) ?? 0), readers: new Map(), running: false };
+      const pushed = Math.max(baseline, this.direct.get(key) ?? 0);
+      f = { key, groupId, pushed, target: Math.max(pushed, this.heard.get(key) ?? 0), readers: new Map(), running: false };
       this.heard.delete(key);
+      this.direct.delete(key);
       this.groups.set(key, f);
     }
     f.readers.set(devKey(rec.ref), rec.ref);
@@ -179,10 +183,10 @@ export class PgFanout<Origin> implements Fanout<Origin> {
     }
   }
 
-  private hear(key: string, seq: number): void {
-    this.heard.delete(key);
-    this.heard.set(key, seq);
-    if (this.heard.size > HEARD_MAX) this.heard.delete(this.heard.keys().next().value!);
+  private hear(key: string, seq: number, map = this.heard): void {
+    map.delete(key);
+    map.set(key, seq);
+    if (map.size > HEARD_MAX) map.delete(map.keys().next().value!);
   }
 
   private async pushWelcome(id: number): Promise<void> {
@@ -203,6 +207,7 @@ export class PgFanout<Origin> implements Fanout<Origin> {
     // Nobody here follows the group (as far as this process knows): push to whoever is connected, as one process would.
     if (f === undefined) {
       this.sink?.pushMessage(msg, to, origin);
+      this.hear(key, msg.seq, this.direct);
       return;
     }
     if (msg.seq <= f.pushed) return; // already read from the database and pushed (origin unknown then; clients ignore a seq they have)
