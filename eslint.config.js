@@ -33,6 +33,11 @@ export default tseslint.config(
     },
   },
   {
+    // The UI bench drives Chromium with the e2e harness: it is type-checked with test/e2e/tsconfig.json (DOM types for page code).
+    files: ['bench/ui.ts'],
+    languageOptions: { parserOptions: { projectService: false, project: './test/e2e/tsconfig.json', tsconfigRootDir: import.meta.dirname } },
+  },
+  {
     // node:test's test() returns a promise the runner itself awaits.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-floating-promises': 'off' },
