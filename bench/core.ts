@@ -45,7 +45,7 @@ function cpuMs(): number {
 }
 
 /** An in-process core with an account and no network (the bench feeds its receive path directly). */
-function offlineCore(): { m: Messenger; dir: string; walBytes(): number; done(): Promise<void> } {
+export function offlineCore(): { m: Messenger; dir: string; walBytes(): number; done(): Promise<void> } {
   const dir = mkdtempSync(join(tmpdir(), 'arbor-bench-core-'));
   const m = Messenger.open({ dataDir: dir, databaseKey: randomBytes(32), options: { quiet: true, receiptDelayMs: 3_600_000 }, log: () => {} });
   const kp = mls.generateSignatureKeyPair(1);
@@ -79,7 +79,7 @@ interface Group {
 }
 
 /** A conversation of `n` members in which `m` is one member and `senders` others. */
-function makeGroup(m: Messenger, n: number, nSenders: number): Group {
+export function makeGroup(m: Messenger, n: number, nSenders: number): Group {
   const id = (u: string): mls.ClientIdentity => mls.createIdentity(1, credentialIdentity({ userId: u, deviceId: 'd' }));
   const creator = id('u0');
   let creatorState = mls.createGroup(creator, { extensions: [metadataExtension({ title: `bench ${n}` })], capabilities: ARBOR_CAPABILITIES });
@@ -97,8 +97,8 @@ function makeGroup(m: Messenger, n: number, nSenders: number): Group {
   return { conversationId: out.conversationId, groupId: mls.groupId(creatorState), senders };
 }
 
-let seq = 1;
-function textMessage(g: Group, k: number, text: string): DsMessage {
+export let seq = 1;
+export function textMessage(g: Group, k: number, text: string): DsMessage {
   const s = g.senders[k]!;
   const payload = encodePayload({ type: 'text', uid: randomBytes(16), sentAt: Date.now(), text });
   const e = mls.encrypt(s, payload);

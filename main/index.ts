@@ -34,7 +34,7 @@ app.setName(APP_NAME);
 // Every renderer is sandboxed, whatever its own options say.
 app.enableSandbox();
 // app:// must be registered before 'ready'; standard + secure gives it a real origin and a secure context.
-protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true } }]);
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
 let win: BrowserWindow | null = null;
 let core: CoreHandle | null = null;

@@ -38,6 +38,8 @@ export async function buildRenderer(outDir: string): Promise<void> {
       modulePreload: { polyfill: false },
       sourcemap: false,
       reportCompressedSize: false,
+      // The plugin-timing report is noise in test and bench output.
+      rolldownOptions: { checks: { bundlerTimings: false } },
     },
   });
 }

@@ -2,7 +2,7 @@
 // Arbor identity in each credential), the title, the pending self-removals.
 
 import { SenderType } from '../mls/framing/sender.js';
-import { epochAuthenticator, groupContextExtensions, members, type GroupState } from '../mls/index.js';
+import { epochAuthenticator, groupContextExtensions, memberAt, members, type GroupState } from '../mls/index.js';
 import { ProposalType } from '../mls/messages/proposal.js';
 import type { MemberRow } from '../store/conversation-store.js';
 import { parseCredentialIdentity } from './identity.js';
@@ -20,7 +20,7 @@ export function memberRows(state: GroupState): MemberRow[] {
 }
 
 export function leafDevice(state: GroupState, leaf: number): { userId: string; deviceId: string } | undefined {
-  const m = members(state).find((x) => x.leafIndex === leaf);
+  const m = memberAt(state, leaf);
   return m === undefined ? undefined : parseCredentialIdentity(m.identity);
 }
 

@@ -168,7 +168,8 @@ export class JobRunner {
     const devices: DeviceRef[] = [];
     const unknown: string[] = [];
     const unreachable: string[] = [];
-    const users = [...job.userIds, self.userId];
+    // A new conversation also takes this user's other devices; a later add only the people named.
+    const users = job.kind === 'create' ? [...job.userIds, self.userId] : [...job.userIds];
     for (const userId of users) {
       let claimed;
       try {

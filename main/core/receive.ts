@@ -65,7 +65,8 @@ export class Receiver {
   /** Stores raw messages (one transaction); they are processed by process(). */
   store(conversationId: string, msgs: readonly DsMessage[]): number {
     if (msgs.length === 0) return 0;
-    return this.ctx.store.tx(() => this.ctx.store.inbound.add(inboundRowsOf(conversationId, msgs)));
+    // Not acked yet, so the server still has them: a crash of the process is all this must survive.
+    return this.ctx.store.txRelaxed(() => this.ctx.store.inbound.add(inboundRowsOf(conversationId, msgs)));
   }
 
   /**

@@ -75,8 +75,7 @@ function cannotSend(c: ConversationRow): string | null {
 
 export function conversationView(store: Store, c: ConversationRow, self: string): Conversation {
   const last = c.lastMessageId === null ? undefined : store.messages.get(c.lastMessageId);
-  const members = store.conversations.memberUserCount(c.id);
-  const title = c.title !== '' ? c.title : defaultTitle(store.conversations.members(c.id), self);
+  const title = c.title !== '' ? c.title : defaultTitle(store.conversations.otherUsers(c.id, self, 4), c.memberCount);
   const reason = cannotSend(c);
   return {
     id: c.id,
@@ -87,18 +86,18 @@ export function conversationView(store: Store, c: ConversationRow, self: string)
     unreadCount: c.unreadCount,
     lastMessage: last === undefined ? null : preview(last),
     lastActivityAt: c.lastActivityAt,
-    memberCount: Math.max(members, 1),
+    memberCount: Math.max(c.memberCount, 1),
     canSend: reason === null,
     cannotSendReason: reason,
   };
 }
 
 /** An untitled conversation is called after its other members, as messengers do. */
-function defaultTitle(members: readonly MemberRow[], self: string): string {
-  const others = [...new Set(members.map((m) => m.userId))].filter((u) => u !== self).sort();
-  if (others.length === 0) return 'Just you';
-  if (others.length <= 3) return others.join(', ');
-  return `${others.slice(0, 3).join(', ')} and ${others.length - 3} more`;
+function defaultTitle(firstOthers: readonly string[], memberCount: number): string {
+  const total = Math.max(memberCount - 1, firstOthers.length);
+  if (firstOthers.length === 0) return 'Just you';
+  if (total <= 3) return firstOthers.slice(0, 3).join(', ');
+  return `${firstOthers.slice(0, 3).join(', ')} and ${total - 3} more`;
 }
 
 export function memberViews(rows: readonly MemberRow[], self: { userId: string; deviceId: string }): Member[] {

@@ -715,6 +715,14 @@ export function members(state: GroupState): Member[] {
   }));
 }
 
+/** The member at one leaf, or undefined for a blank or out-of-range leaf: O(1), for naming a message's sender. */
+export function memberAt(state: GroupState, leafIndex: number): Member | undefined {
+  if (!Number.isInteger(leafIndex) || leafIndex < 0 || leafIndex >= state.tree.nLeaves) return undefined;
+  const leaf = state.tree.leaf(leafIndex as LeafIndex);
+  if (leaf === undefined) return undefined;
+  return { leafIndex, identity: basicIdentity(leaf.credential), credential: leaf.credential, signatureKey: leaf.signatureKey };
+}
+
 /** RFC 9420 §8.7: equal for every member of this epoch (compare out of band to detect impersonation). */
 export function epochAuthenticator(state: GroupState): Uint8Array {
   return authenticator(state);

@@ -11,6 +11,7 @@ import type {
   DsRequestType,
   DsResult,
   FetchParams,
+  RosterParams,
   UploadKeyPackagesParams,
 } from './protocol-types.js';
 import { prepareRequest } from './requests.js';
@@ -70,14 +71,17 @@ export abstract class DsApi {
     return this.call('group.ack', { groupId, seq }, options);
   }
 
-  /** `group.list`: the device's groups, and groups it was removed from with messages left to read. */
+  /** `group.list`: the device's groups, and groups it was removed from with messages left to read. One page: with `more`, ask again with `after` = the last group id. */
   listGroups(params: DsParams<'group.list'> = {}, options?: DsCallOptions): Promise<DsResult<'group.list'>> {
     return this.call('group.list', params, options);
   }
 
-  /** `group.roster`: the member devices (members only). */
-  roster(groupId: Uint8Array, options?: DsCallOptions): Promise<DsResult<'group.roster'>> {
-    return this.call('group.roster', { groupId }, options);
+  /**
+   * `group.roster`: the devices of the group's tree with their status (accepted members may ask).
+   * One page: with `more`, ask again with `after` = the last device.
+   */
+  roster(groupId: Uint8Array, page: Omit<RosterParams, 'groupId'> = {}, options?: DsCallOptions): Promise<DsResult<'group.roster'>> {
+    return this.call('group.roster', { ...page, groupId }, options);
   }
 
   /** `group.info`: the latest GroupInfo, or nulls when none was posted. */
@@ -85,7 +89,7 @@ export abstract class DsApi {
     return this.call('group.info', { groupId }, options);
   }
 
-  /** `welcome.list`: Welcomes waiting for this device. */
+  /** `welcome.list`: Welcomes waiting for this device. `more`: others wait beyond this page, listed once these are acknowledged or declined. */
   listWelcomes(params: DsParams<'welcome.list'> = {}, options?: DsCallOptions): Promise<DsResult<'welcome.list'>> {
     return this.call('welcome.list', params, options);
   }

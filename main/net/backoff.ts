@@ -28,3 +28,17 @@ export function backoffDelay(attempt: number, p: BackoffPolicy, random: () => nu
   const unit = Number.isFinite(r) ? Math.min(Math.max(r, 0), 1) : 0.5;
   return Math.floor(unit * ceiling);
 }
+
+/**
+ * The delay before retry number `attempt`: the backoff, but never sooner than
+ * a `rate_limited` refusal's `retryAfterMs`, when given, plus a little jitter
+ * (up to a tenth of it, at most 1 s), as docs/protocol.md §5.6 asks of clients.
+ */
+export function retryDelay(attempt: number, p: BackoffPolicy, random: () => number = Math.random, retryAfterMs?: number): number {
+  const backoff = backoffDelay(attempt, p, random);
+  if (retryAfterMs === undefined || !Number.isFinite(retryAfterMs) || retryAfterMs <= 0) return backoff;
+  const r = random();
+  const unit = Number.isFinite(r) ? Math.min(Math.max(r, 0), 1) : 0.5;
+  const wait = retryAfterMs + Math.floor(unit * Math.min(1000, retryAfterMs / 10));
+  return Math.min(MAX_TIMER_MS, Math.max(backoff, wait));
+}

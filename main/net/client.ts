@@ -2,7 +2,8 @@
 // It keeps one logged-in connection open while started: connect, `hello`,
 // login, the core's onOnline hook (its catch-up), then 'online'. When the
 // connection drops it reconnects after a capped exponential backoff with full
-// jitter. Bytes in, bytes out: no MLS, no storage.
+// jitter, and never sooner than a `rate_limited` refusal of the login or the
+// hook asked (`retryAfterMs`). Bytes in, bytes out: no MLS, no storage.
 //
 // Requests:
 // - made while online go out at once; made while offline or connecting wait
@@ -21,7 +22,7 @@
 // status 'offline' with `fatal: true` until reconnectNow() or start().
 
 import { DsApi, DsSession, type DsCallOptions } from './api.js';
-import { backoffDelay, checkBackoff, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
+import { checkBackoff, DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from './backoff.js';
 import { MAX_TIMER_MS, systemClock, type Clock, type TimerHandle } from './clock.js';
 import { checkUrl, Connection, type ConnectionOptions, type DsTlsOptions, type ProtocolErrorAction, type WebSocketFactory } from './connection.js';
 import { DeviceKey } from './device-key.js';
@@ -382,7 +383,9 @@ export class DsClient extends DsApi {
   }
 
   private scheduleRetry(error: Error): void {
-    const delay = backoffDelay(this.failures, this.backoff, this.random);
+    // A login (or catch-up) refused as rate_limited says how long to wait; retrying sooner is refused again.
+    const retryAfterMs = error instanceof DsRequestError && error.code === 'rate_limited' ? error.retryAfterMs : undefined;
+    const delay = retryDelay(this.failures, this.backoff, this.random, retryAfterMs);
     this.failures++;
     const gen = this.generation;
     this.retryTimer = this.clock.setTimeout(() => {

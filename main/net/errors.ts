@@ -28,7 +28,7 @@ export class DsProtocolError extends DsError {
 export interface DsRequestErrorExtra {
   /** `stale_epoch`: the group's current epoch. */
   readonly epoch?: bigint;
-  /** `limit_exceeded`: ordinary KeyPackages stored. */
+  /** `limit_exceeded` of the KeyPackage quota: this device's ordinary KeyPackages stored (absent for the other limits). */
   readonly remaining?: number;
   /** `unsupported_version`: the versions the server speaks. */
   readonly supported?: readonly number[];

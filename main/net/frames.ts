@@ -61,7 +61,8 @@ function parseRefusal(f: Json, id: ResponseId): ServerFrame {
   let extra: DsRequestErrorExtra = {};
   // The extra fields §2 promises with these codes; a refusal without them is malformed.
   if (code === 'stale_epoch') extra = { epoch: readEpoch(f.epoch, 'response.epoch') };
-  else if (code === 'limit_exceeded') extra = { remaining: readInt(f.remaining, 'response.remaining', 0) };
+  // `remaining` comes with the KeyPackage quota only, not with the device or pending-proposal limits.
+  else if (code === 'limit_exceeded') extra = f.remaining === undefined ? {} : { remaining: readInt(f.remaining, 'response.remaining', 0) };
   else if (code === 'rate_limited' && f.retryAfterMs !== undefined) extra = { retryAfterMs: readInt(f.retryAfterMs, 'response.retryAfterMs', 0) };
   else if (code === 'unsupported_version') {
     extra = { supported: readArray(f.supported, 'response.supported', 100).map((v, i) => readInt(v, `response.supported[${i}]`, 0)) };

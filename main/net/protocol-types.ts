@@ -178,6 +178,22 @@ export interface GroupSummary {
   readonly leaveSeq: number | null;
 }
 
+/** A device of a group's tree and where it stands (revision 2, §4.3). */
+export type RosterStatus = 'member' | 'invited' | 'declined';
+
+export interface RosterDevice extends DeviceRef {
+  /** `invited`: added, not yet accepted; `declined`: a member should commit its removal. Revision 1 servers list members only. */
+  readonly status: RosterStatus;
+}
+
+export interface RosterParams {
+  readonly groupId: Uint8Array;
+  /** Revision 2 pages: the last device of the previous page. */
+  readonly after?: DeviceRef;
+  /** 1–2000, default 1000 on the server. */
+  readonly limit?: number;
+}
+
 export interface DsRequestMap {
   challenge: { params: Record<string, never>; result: { readonly challenge: Uint8Array; readonly expiresInMs: number } };
   register: { params: RegisterParams; result: DeviceRef };
@@ -186,7 +202,10 @@ export interface DsRequestMap {
   'keypackages.upload': { params: UploadKeyPackagesParams; result: { readonly remaining: number } };
   'keypackages.claim': {
     params: { readonly userId: string };
-    /** `withheld` (revision 2): devices whose last-resort package this claimer may not have again yet. */
+    /**
+     * `missing`: devices that got no package (none stored, or withheld).
+     * `withheld` (revision 2): those of `missing` whose last-resort package this claimer may not have again yet.
+     */
     result: { readonly keyPackages: readonly ClaimedKeyPackage[]; readonly missing: readonly string[]; readonly withheld: readonly string[] };
   };
   'keypackages.count': { params: Record<string, never>; result: { readonly remaining: number; readonly lastResort: boolean } };
@@ -204,15 +223,17 @@ export interface DsRequestMap {
     result: { readonly groups: readonly GroupSummary[]; readonly more: boolean };
   };
   'group.roster': {
-    params: { readonly groupId: Uint8Array };
-    result: { readonly groupId: Uint8Array; readonly epoch: bigint; readonly devices: readonly DeviceRef[] };
+    params: RosterParams;
+    /** `more`: further devices follow; ask again with `after` = the last device. */
+    result: { readonly groupId: Uint8Array; readonly epoch: bigint; readonly devices: readonly RosterDevice[]; readonly more: boolean };
   };
   'group.info': {
     params: { readonly groupId: Uint8Array };
     /** Both null when no GroupInfo was ever posted. */
     result: { readonly groupId: Uint8Array; readonly epoch: bigint | null; readonly groupInfo: Uint8Array | null };
   };
-  'welcome.list': { params: { readonly limit?: number }; result: { readonly welcomes: readonly DsWelcome[] } };
+  /** `more` (revision 2): further Welcomes wait that did not fit this page; they come once these are acknowledged or declined. */
+  'welcome.list': { params: { readonly limit?: number }; result: { readonly welcomes: readonly DsWelcome[]; readonly more: boolean } };
   'welcome.ack': { params: { readonly ids: readonly number[] }; result: { readonly removed: number } };
   /** Revision 2: drops the Welcomes and declines their invitations (docs/protocol.md §4.3). */
   'welcome.decline': { params: { readonly ids: readonly number[] }; result: { readonly removed: number } };

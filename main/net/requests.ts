@@ -8,7 +8,7 @@
 // asked is as wrong as one that sends malformed JSON.
 
 import { DsArgumentError, DsProtocolError } from './errors.js';
-import type { DeviceRef, DsMessage, DsParams, DsRequestType, DsResult, GroupSummary } from './protocol-types.js';
+import type { DeviceRef, DsMessage, DsParams, DsRequestType, DsResult, GroupSummary, RosterDevice, RosterStatus } from './protocol-types.js';
 import { readMessage, readWelcome } from './frames.js';
 import {
   argArray,
@@ -27,12 +27,16 @@ import {
   readId,
   readInt,
   readObject,
+  readString,
   sameBytes,
   type Json,
 } from './wire.js';
 
-/** Largest page of `group.fetch` and `welcome.list` (§5.11, §8). */
+/** Largest page of `group.fetch`, `welcome.list` and `group.list` (§5.11, §5.13, §8). */
 export const MAX_PAGE = 500;
+/** Largest page of `group.roster` (§5.14). */
+export const MAX_ROSTER_PAGE = 2000;
+const ROSTER_STATUSES: ReadonlySet<string> = new Set<RosterStatus>(['member', 'invited', 'declined']);
 /** KeyPackages per upload (§5.5). */
 export const MAX_KEY_PACKAGES_PER_UPLOAD = 100;
 /** Entries of each list in `group.commit` (§8). */
@@ -134,10 +138,19 @@ export const REQUESTS: Specs = {
       });
       const missing = readArray(b.missing, `${t}.missing`).map((v, i) => readId(v, `${t}.missing[${i}]`));
       const withheld = b.withheld === undefined ? [] : readArray(b.withheld, `${t}.withheld`).map((v, i) => readId(v, `${t}.withheld[${i}]`));
+      // Every device once: it got a package or it is missing. A withheld device got none,
+      // so it is also in `missing` (§5.6); `withheld` says why.
       const seen = new Set<string>();
-      for (const d of [...keyPackages.map((k) => k.deviceId), ...missing, ...withheld]) {
+      for (const d of [...keyPackages.map((k) => k.deviceId), ...missing]) {
         if (seen.has(d)) throw new DsProtocolError(`${t}: device ${d} listed twice`);
         seen.add(d);
+      }
+      const missingSet = new Set(missing);
+      const withheldSet = new Set<string>();
+      for (const d of withheld) {
+        if (withheldSet.has(d)) throw new DsProtocolError(`${t}.withheld: device ${d} listed twice`);
+        if (!missingSet.has(d)) throw new DsProtocolError(`${t}.withheld: device ${d} is not in missing`);
+        withheldSet.add(d);
       }
       return { keyPackages, missing, withheld };
     },
@@ -235,9 +248,9 @@ export const REQUESTS: Specs = {
       ...(p.after !== undefined ? { after: argBytes(p.after, 'after', 1, MAX_GROUP_ID_BYTES) } : {}),
       ...(p.limit !== undefined ? { limit: argInt(p.limit, 'limit', 1, MAX_PAGE) } : {}),
     }),
-    decode(b) {
+    decode(b, p) {
       const t = 'group.list';
-      const groups = readArray(b.groups, `${t}.groups`).map((v, i): GroupSummary => {
+      const groups = readArray(b.groups, `${t}.groups`, p.limit ?? MAX_PAGE).map((v, i): GroupSummary => {
         const path = `${t}.groups[${i}]`;
         const o = readObject(v, path);
         const member = readBool(o.member, `${path}.member`);
@@ -253,18 +266,35 @@ export const REQUESTS: Specs = {
         };
       });
       // Revision 1 servers send no `more`: one page holds everything.
-      return { groups, more: b.more === undefined ? false : readBool(b.more, `${t}.more`) };
+      const more = b.more === undefined ? false : readBool(b.more, `${t}.more`);
+      // `after` is the last group of a page: `more` with an empty page would page forever.
+      if (more && groups.length === 0) throw new DsProtocolError(`${t}.more: true with no groups`);
+      return { groups, more };
     },
   },
 
   'group.roster': {
     idempotent: true,
-    encode: (p) => ({ groupId: groupIdArg(p.groupId) }),
-    decode: (b, p) => ({
-      groupId: echoedGroup(b, 'group.roster', p.groupId),
-      epoch: readEpoch(b.epoch, 'group.roster.epoch'),
-      devices: readArray(b.devices, 'group.roster.devices').map((d, i) => readDevice(d, `group.roster.devices[${i}]`)),
-    }),
+    encode(p) {
+      const out: Json = { groupId: groupIdArg(p.groupId) };
+      if (p.after !== undefined) out.after = argDevice(p.after, 'after');
+      if (p.limit !== undefined) out.limit = argInt(p.limit, 'limit', 1, MAX_ROSTER_PAGE);
+      return out;
+    },
+    decode(b, p) {
+      const t = 'group.roster';
+      const devices = readArray(b.devices, `${t}.devices`, p.limit ?? MAX_ROSTER_PAGE).map((v, i): RosterDevice => {
+        const path = `${t}.devices[${i}]`;
+        const d = readDevice(v, path);
+        // Revision 1 servers list members only, without a status.
+        const status = (v as Json).status === undefined ? 'member' : readString((v as Json).status, `${path}.status`, 20);
+        if (!ROSTER_STATUSES.has(status)) throw new DsProtocolError(`${path}.status: ${JSON.stringify(status)} is not member, invited or declined`);
+        return { ...d, status: status as RosterStatus };
+      });
+      const more = b.more === undefined ? false : readBool(b.more, `${t}.more`);
+      if (more && devices.length === 0) throw new DsProtocolError(`${t}.more: true with no devices`);
+      return { groupId: echoedGroup(b, t, p.groupId), epoch: readEpoch(b.epoch, `${t}.epoch`), devices, more };
+    },
   },
 
   'group.info': {
@@ -282,9 +312,14 @@ export const REQUESTS: Specs = {
   'welcome.list': {
     idempotent: true,
     encode: (p) => (p.limit === undefined ? {} : { limit: argInt(p.limit, 'limit', 1, MAX_PAGE) }),
-    decode: (b, p) => ({
-      welcomes: readArray(b.welcomes, 'welcome.list.welcomes', p.limit ?? MAX_PAGE).map((w, i) => readWelcome(w, `welcome.list.welcomes[${i}]`)),
-    }),
+    decode(b, p) {
+      const t = 'welcome.list';
+      const welcomes = readArray(b.welcomes, `${t}.welcomes`, p.limit ?? MAX_PAGE).map((w, i) => readWelcome(w, `${t}.welcomes[${i}]`));
+      // Revision 1 servers send no `more`.
+      const more = b.more === undefined ? false : readBool(b.more, `${t}.more`);
+      if (more && welcomes.length === 0) throw new DsProtocolError(`${t}.more: true with no welcomes`);
+      return { welcomes, more };
+    },
   },
 
   'welcome.ack': {

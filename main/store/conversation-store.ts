@@ -12,6 +12,7 @@ export interface ConversationRow {
   readonly muted: boolean;
   readonly lastReadId: number;
   readonly unreadCount: number;
+  readonly memberCount: number;
   readonly lastMessageId: number | null;
   readonly lastActivityAt: number;
   readonly createdAt: number;
@@ -38,6 +39,7 @@ function row(r: Record<string, unknown>): ConversationRow {
     muted: r.muted === 1,
     lastReadId: r.last_read_id as number,
     unreadCount: r.unread_count as number,
+    memberCount: r.member_count as number,
     lastMessageId: (r.last_message_id as number | null) ?? null,
     lastActivityAt: r.last_activity_at as number,
     createdAt: r.created_at as number,
@@ -140,18 +142,21 @@ export class ConversationStore {
     }));
   }
 
-  memberUserCount(id: string): number {
-    return (sql(this.db, 'SELECT count(DISTINCT user_id) AS n FROM members WHERE conversation_id = ?').get(id) as { n: number }).n;
-  }
-
   /** Replaces the member list with the current epoch's. */
   setMembers(id: string, members: readonly MemberRow[]): void {
     sql(this.db, 'DELETE FROM members WHERE conversation_id = ?').run(id);
     const st = sql(this.db, 'INSERT INTO members (conversation_id, leaf_index, user_id, device_id) VALUES (?, ?, ?, ?)');
     for (const m of members) st.run(id, m.leafIndex, m.userId, m.deviceId);
+    sql(this.db, 'UPDATE conversations SET member_count = ? WHERE id = ?').run(new Set(members.map((m) => m.userId)).size, id);
   }
 
   clearMembers(id: string): void {
     sql(this.db, 'DELETE FROM members WHERE conversation_id = ?').run(id);
+    sql(this.db, 'UPDATE conversations SET member_count = 0 WHERE id = ?').run(id);
+  }
+
+  /** Up to `limit` user ids other than `self`, for naming an untitled conversation. */
+  otherUsers(id: string, self: string, limit: number): string[] {
+    return (sql(this.db, 'SELECT DISTINCT user_id FROM members WHERE conversation_id = ? AND user_id <> ? ORDER BY user_id LIMIT ?').all(id, self, limit) as { user_id: string }[]).map((r) => r.user_id);
   }
 }

@@ -25,6 +25,9 @@ export function openDatabase(file: string, key: Uint8Array): Db {
     } catch (e) {
       throw new StoreError(`${file}: cannot be opened with this key (wrong key, or not an Arbor database): ${(e as Error).message}`);
     }
+    // 1 KiB pages (a new file only): a received message touches a handful of pages, and each
+    // page written is encrypted and logged whole, so small pages cut bytes and CPU per message.
+    db.pragma('page_size = 1024');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');

@@ -40,6 +40,8 @@ CREATE TABLE conversations (
   muted INTEGER NOT NULL DEFAULT 0 CHECK (muted IN (0, 1)),
   last_read_id INTEGER NOT NULL DEFAULT 0,
   unread_count INTEGER NOT NULL DEFAULT 0,
+  -- Distinct users in the current epoch, kept with the member rows (the list shows it per conversation).
+  member_count INTEGER NOT NULL DEFAULT 0,
   last_message_id INTEGER,
   last_activity_at INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
@@ -51,7 +53,6 @@ CREATE TABLE conversations (
   on_server INTEGER NOT NULL DEFAULT 0 CHECK (on_server IN (0, 1)),
   last_resync_at INTEGER
 ) STRICT;
-CREATE INDEX conversations_activity ON conversations (last_activity_at DESC);
 
 -- The group's members as of the current epoch, from the ratchet tree's credentials.
 CREATE TABLE members (

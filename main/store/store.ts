@@ -40,6 +40,21 @@ export class Store {
     return this.db.transaction(fn).immediate();
   }
 
+  /**
+   * A transaction that need not survive a power loss, only a crash of the
+   * process (WAL, synchronous=NORMAL): raw messages the server still holds
+   * until we ack them. The next FULL commit makes them durable anyway.
+   */
+  txRelaxed<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return this.db.transaction(fn).immediate();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }

@@ -14,7 +14,7 @@ import { Messenger } from '../../main/core/messenger.js';
 import { serializeState } from '../../main/mls/index.js';
 import type { DsMessage } from '../../main/net/protocol-types.js';
 import { FileKeyVault } from '../../main/store/key-vault.js';
-import { startMitm } from './mitm.js';
+import { startMitm, type StoredMsg } from './mitm.js';
 import { allMessages, conversationNamed, FAST, startDevice, startDs, texts, waitUntil, withAccount } from './helpers.js';
 
 function inProcess(name: string): { m: Messenger; dir: string } {
@@ -139,13 +139,40 @@ test('through a lying server: a gap line, then a hidden commit, a rejoin, and re
     assert.ok(!bobMsgs.some((x) => x.text === 'corrupted in transit'));
     assert.equal(bobMsgs.filter((x) => x.system?.type === 'gap').length, 1);
 
-    // 2. The server hides a commit from bob: he cannot follow, and rejoins.
+    // 2. The server swaps a commit with the message after it (epoch E+1 arrives before the commit
+    //    that starts E+1): the message waits for its commit, no gap.
+    let held: StoredMsg | undefined;
+    mitm.rewrite = (m) => {
+      if (m.kind === 'commit' && held === undefined && m.sender.userId === 'carol') {
+        held = m;
+        return [];
+      }
+      if (held !== undefined && held.seq !== -1 && m.seq === held.seq + 1) {
+        const h = held;
+        held = { ...h, seq: -1 };
+        return [
+          { ...m, seq: h.seq },
+          { ...h, seq: m.seq },
+        ];
+      }
+      return [m];
+    };
+    await carol.api.invoke('conversations.rename', { conversationId: c.id, title: 'Lies 1' });
+    await waitUntil(async () => (await alice.api.invoke('conversations.get', { conversationId: c.id })).title === 'Lies 1', 'alice has the first rename');
+    await alice.api.invoke('messages.send', { conversationId: c.id, text: 'right after the rename' });
+    await waitUntil(async () => (await texts(bob, c.id)).includes('right after the rename'), 'bob reads the reordered message');
+    assert.equal(held?.seq, -1, 'the server really swapped them');
+    assert.equal((await bob.api.invoke('conversations.get', { conversationId: c.id })).title, 'Lies 1');
+    assert.equal((await allMessages(bob, c.id)).filter((x) => x.system?.type === 'gap').length, 1, 'no new gap');
+    mitm.rewrite = undefined;
+
+    // 3. The server hides a commit from bob: he cannot follow, and rejoins.
     mitm.rewrite = (m) => (m.kind === 'commit' && m.sender.userId === 'carol' ? [] : [m]);
     await carol.api.invoke('conversations.rename', { conversationId: c.id, title: 'Lies 2' });
     await waitUntil(async () => (await alice.api.invoke('conversations.get', { conversationId: c.id })).title === 'Lies 2', 'alice has the rename');
     await alice.api.invoke('messages.send', { conversationId: c.id, text: 'in the new epoch' });
     await waitUntil(async () => (await allMessages(bob, c.id)).filter((x) => x.system?.type === 'gap').length === 2, 'bob passed the hidden commit (a gap)');
-    // 3. A correct server again: bob rejoins by external commit and follows.
+    // 4. A correct server again: bob rejoins by external commit and follows.
     mitm.rewrite = undefined;
     await waitUntil(async () => (await bob.api.invoke('conversations.get', { conversationId: c.id })).title === 'Lies 2', 'bob follows again', 120_000);
     await alice.api.invoke('messages.send', { conversationId: c.id, text: 'welcome back' });

@@ -154,6 +154,15 @@ story('messages both ways reach delivered', { timeout: 180_000 }, async () => {
   await statusOf(carol.page, 'Me too, see you there', 'delivered');
   for (const u of [alice, carol]) await sees(u.page, 'Works for me.');
   for (const u of [alice, bob]) await sees(u.page, 'Me too, see you there');
+  // Shift+Enter starts a new line; Enter sends both lines as one message.
+  const input = alice.page.locator('#composer-input');
+  await input.click();
+  await alice.page.keyboard.type('Bring:');
+  await alice.page.keyboard.press('Shift+Enter');
+  await alice.page.keyboard.type('sunscreen');
+  assert.equal(await input.inputValue(), 'Bring:\nsunscreen');
+  await alice.page.keyboard.press('Enter');
+  await bob.page.locator('.msg .text').filter({ hasText: /^Bring:\nsunscreen$/ }).waitFor({ timeout: LONG });
   await screen(alice.page, 'conversation', findings);
 });
 
@@ -198,6 +207,11 @@ story('bob renames the group and everyone sees it; the three safety codes are eq
   assert.deepEqual(codes, [codes[0], codes[0], codes[0]]);
   await bob.page.locator('[data-member="carol"]').waitFor();
   await screen(bob.page, 'group-info', findings);
+  // Mute from the panel: the list shows the mark, and it goes away again.
+  await bob.page.getByRole('checkbox', { name: 'Mute notifications' }).check();
+  await option(bob.page, new RegExp(RENAMED)).getByText('Muted').waitFor({ timeout: LONG });
+  await bob.page.getByRole('checkbox', { name: 'Mute notifications' }).uncheck();
+  await option(bob.page, new RegExp(RENAMED)).getByText('Muted').waitFor({ state: 'detached', timeout: LONG });
   for (const u of [alice, bob, carol]) await infoPanel(u.page, false);
 });
 
@@ -266,6 +280,24 @@ story('alice removes carol: carol\'s window says so and her composer is disabled
   assert.ok(reason.trim().length > 0);
   await screen(c, 'removed', findings);
   await alice.page.locator('.system').filter({ hasText: 'You removed carol' }).waitFor({ timeout: LONG });
+});
+
+story('alice adds carol back from the info panel; carol can write again', { timeout: 180_000 }, async () => {
+  const p = alice.page;
+  await infoPanel(p, true);
+  await p.locator('#info-add').fill('carol');
+  await p.getByRole('button', { name: 'Add', exact: true }).click();
+  await p.locator('[data-member="carol"]').waitFor({ timeout: LONG });
+  await infoPanel(p, false);
+  const c = carol.page;
+  const accept = c.getByRole('button', { name: 'Accept' });
+  const ready = c.locator('#composer-input:not([disabled])');
+  await accept.or(ready).first().waitFor({ timeout: LONG });
+  if (await accept.isVisible()) await accept.click();
+  await ready.waitFor({ timeout: LONG });
+  await send(c, 'Back again');
+  await statusOf(c, 'Back again', 'delivered');
+  await sees(alice.page, 'Back again');
 });
 
 story('settings: theme and notifications; the theme setting overrides the system', { timeout: 60_000 }, async () => {

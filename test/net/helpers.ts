@@ -1,12 +1,16 @@
 // Helpers for the network layer's tests: real server processes (through
-// test/server/client.ts), device keys, waiting on a client's status, and a
-// guard that fails a test file if anything escaped as an uncaught error.
+// test/server/client.ts), device keys and the Arbor MLS identity on them
+// (test/server/mls-client.ts), waiting on a client's status, and a guard that
+// fails a test file if anything escaped as an uncaught error.
 
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import * as mls from '../../main/mls/index.js';
+import type { ClientIdentity, GroupState, KeyPackageBundle } from '../../main/mls/index.js';
 import { DsClient, type DsClientOptions, type DsStatusInfo } from '../../main/net/client.js';
 import { DeviceKey, generateDeviceKeyPair } from '../../main/net/device-key.js';
-import { startServer, tempDir, type ServerProc } from '../server/client.js';
+import { newDeviceKey, startServer, tempDir, type ServerProc } from '../server/client.js';
+import { identityOf } from '../server/mls-client.js';
 
 export { startServer, tempDir, type ServerProc };
 
@@ -28,14 +32,45 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Registers a device and returns a started client for it, online. */
-export async function onlineClient(url: string, userId: string, deviceId = 'd1', opts: Partial<DsClientOptions> = {}): Promise<{ client: DsClient; key: DeviceKey }> {
-  const key = opts.key ?? newKey();
+/**
+ * A device's DS key and its Arbor MLS identity on that key (docs/protocol.md
+ * §3.3: credential `<userId>/<deviceId>`, the DS Ed25519 key as signature key,
+ * suite 0x0001), as the reference client builds it.
+ */
+export function arborKey(userId: string, deviceId: string): { key: DeviceKey; identity: ClientIdentity } {
+  const k = newDeviceKey();
+  return { key: DeviceKey.fromRaw(k.seed, k.publicKey), identity: identityOf(userId, deviceId, k) };
+}
+
+/** Registers a device and returns a started client for it, online, with its MLS identity. */
+export async function onlineClient(
+  url: string,
+  userId: string,
+  deviceId = 'd1',
+  opts: Partial<Omit<DsClientOptions, 'key' | 'userId' | 'deviceId' | 'url'>> = {},
+): Promise<{ client: DsClient; key: DeviceKey; identity: ClientIdentity }> {
+  const { key, identity } = arborKey(userId, deviceId);
   await DsClient.register(url, userId, deviceId, key);
   const client = new DsClient({ url, userId, deviceId, key, requestTimeoutMs: 10_000, ...opts });
   client.start();
   await waitStatus(client, (s) => s.status === 'online');
-  return { client, key };
+  return { client, key, identity };
+}
+
+/** A new MLS group of `identity`, created on the server with its epoch-0 GroupInfo (ratchet_tree included); its state. */
+export async function newGroup(client: DsClient, identity: ClientIdentity, groupId: Uint8Array, opts: { allowExternalJoin?: boolean } = {}): Promise<GroupState> {
+  const state = mls.createGroup(identity, { groupId });
+  await client.createGroup({ groupId, groupInfo: mls.groupInfo(state), ...opts });
+  return state;
+}
+
+/** Joins from a Welcome with the one of `bundles` (KeyPackages with their secrets) it was made for. */
+export function joinWelcome(welcome: Uint8Array, bundles: readonly KeyPackageBundle[], identity: ClientIdentity): GroupState {
+  const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+  const refs = new Set(mls.welcomeKeyPackageRefs(welcome).map(hex));
+  const bundle = bundles.find((b) => refs.has(hex(b.ref)));
+  if (bundle === undefined) throw new Error('the Welcome names none of these KeyPackages');
+  return mls.joinFromWelcome(welcome, bundle, identity);
 }
 
 /** Resolves with the first status (current or coming) that matches; rejects after `timeoutMs`. */
@@ -81,3 +116,4 @@ export function uncaughtGuard(): { check(): void } {
 }
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+export const dec = (b: Uint8Array): string => new TextDecoder().decode(b);

@@ -158,7 +158,20 @@ describe('nonsense after login', () => {
       [{ ok: false, error: 'not_member' }, (e) => e instanceof DsProtocolError],
       [{ ok: 'no' }, (e) => e instanceof DsProtocolError],
       [{ ok: false, error: 'stale_epoch', reason: 'x', epoch: '18446744073709551615' }, (e) => e instanceof DsRequestError && e.epoch === 2n ** 64n - 1n],
-      [{ ok: false, error: 'rate_limited', reason: 'slow down' }, (e) => e instanceof DsRequestError && e.code === 'rate_limited'],
+      [{ ok: false, error: 'rate_limited', reason: 'slow down' }, (e) => e instanceof DsRequestError && e.code === 'rate_limited' && e.retryAfterMs === undefined],
+      // Revision 2: how long to wait, and the new codes.
+      [{ ok: false, error: 'rate_limited', reason: 'slow down', retryAfterMs: 1500 }, (e) => e instanceof DsRequestError && e.code === 'rate_limited' && e.retryAfterMs === 1500],
+      [{ ok: false, error: 'rate_limited', reason: 'slow down', retryAfterMs: 'soon' }, (e) => e instanceof DsProtocolError && /retryAfterMs/.test(e.message)],
+      [{ ok: false, error: 'rate_limited', reason: 'slow down', retryAfterMs: -1 }, (e) => e instanceof DsProtocolError],
+      [{ ok: false, error: 'rate_limited', reason: 'slow down', retryAfterMs: 2.5 }, (e) => e instanceof DsProtocolError],
+      [{ ok: false, error: 'bad_credential', reason: 'not yours' }, (e) => e instanceof DsRequestError && e.code === 'bad_credential' && e.reason === 'not yours'],
+      [{ ok: false, error: 'private_handshake', reason: 'public please' }, (e) => e instanceof DsRequestError && e.code === 'private_handshake'],
+      // `remaining` comes with the KeyPackage quota only; the device and proposal limits have none.
+      [{ ok: false, error: 'limit_exceeded', reason: 'too many proposals' }, (e) => e instanceof DsRequestError && e.code === 'limit_exceeded' && e.remaining === undefined],
+      [{ ok: false, error: 'limit_exceeded', reason: 'quota', remaining: 7, userTotal: 1000, quota: 1000 }, (e) => e instanceof DsRequestError && e.remaining === 7],
+      [{ ok: false, error: 'limit_exceeded', reason: 'quota', remaining: 'seven' }, (e) => e instanceof DsProtocolError],
+      // `status` with not_member (invited/declined) is an extra the client may ignore.
+      [{ ok: false, error: 'not_member', reason: 'invited', status: 'invited' }, (e) => e instanceof DsRequestError && e.code === 'not_member'],
     ];
     for (const [frame, check] of cases) {
       f.handler = (req, ws) => send(ws, { v: 1, id: req.id, ...frame });
@@ -217,7 +230,8 @@ describe('nonsense after login', () => {
         ws.close(1011, 'oops');
       } else send(ws, { v: 1, id: req.id, ok: true, groups: [] });
     };
-    assert.deepEqual(await c.listGroups(), { groups: [] });
+    // A revision-1 answer (no `more`) reads as one page holding everything.
+    assert.deepEqual(await c.listGroups(), { groups: [], more: false });
   });
 
   it('pushes: valid ones are delivered in order, unknown kinds ignored, malformed ones drop the connection', async () => {

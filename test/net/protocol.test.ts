@@ -3,7 +3,7 @@
 // DsProtocolError naming the field, never a value handed to the core.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffDelay } from '../../main/net/backoff.js';
+import { backoffDelay, retryDelay } from '../../main/net/backoff.js';
 import { DsArgumentError, DsProtocolError } from '../../main/net/errors.js';
 import { parseServerFrame } from '../../main/net/frames.js';
 import type { DsRequestType } from '../../main/net/protocol-types.js';
@@ -62,6 +62,15 @@ describe('parseServerFrame', () => {
     assert.ok(s.kind === 'refusal' && s.code === 'stale_epoch' && s.extra.epoch === 5n);
     const l = parseServerFrame(JSON.stringify({ v: 1, id: 8, ok: false, error: 'limit_exceeded', reason: 'x', remaining: 1000 }));
     assert.ok(l.kind === 'refusal' && l.extra.remaining === 1000);
+    // The device limit and the pending-proposal limit carry no `remaining`.
+    const l2 = parseServerFrame(JSON.stringify({ v: 1, id: 8, ok: false, error: 'limit_exceeded', reason: 'user u has 64 devices' }));
+    assert.ok(l2.kind === 'refusal' && l2.code === 'limit_exceeded' && l2.extra.remaining === undefined);
+    const rl = parseServerFrame(JSON.stringify({ v: 1, id: 8, ok: false, error: 'rate_limited', reason: 'x', retryAfterMs: 2000 }));
+    assert.ok(rl.kind === 'refusal' && rl.extra.retryAfterMs === 2000);
+    for (const code of ['bad_credential', 'private_handshake']) {
+      const r2 = parseServerFrame(JSON.stringify({ v: 1, id: 8, ok: false, error: code, reason: 'x' }));
+      assert.ok(r2.kind === 'refusal' && r2.code === code, code);
+    }
     const u = parseServerFrame(JSON.stringify({ v: 1, id: 8, ok: false, error: 'unsupported_version', reason: 'x', supported: [1] }));
     assert.ok(u.kind === 'refusal' && u.extra.supported?.[0] === 1);
     const long = parseServerFrame(JSON.stringify({ v: 1, id: 8, ok: false, error: 'internal', reason: 'r'.repeat(100_000) }));
@@ -101,6 +110,7 @@ describe('parseServerFrame', () => {
       { v: 1, id: 3, ok: false, error: 'internal' },
       { v: 1, id: 3, ok: false, error: 'stale_epoch', reason: 'no epoch' },
       { v: 1, id: 3, ok: false, error: 'limit_exceeded', reason: 'x', remaining: -1 },
+      { v: 1, id: 3, ok: false, error: 'rate_limited', reason: 'x', retryAfterMs: '100' },
     ]) {
       const r = parseServerFrame(JSON.stringify(f));
       assert.equal(r.kind, 'bad-response', JSON.stringify(f));
@@ -120,6 +130,25 @@ describe('responses', () => {
     assert.deepEqual(decode('group.list', {}, { groups: [{ groupId: g, epoch: '3', lastSeq: 4, acked: 4, member: false, leaveSeq: 4 }] }).groups[0]!.leaveSeq, 4);
     assert.deepEqual(decode('group.info', { groupId: G }, { groupId: g, epoch: null, groupInfo: null }), { groupId: G, epoch: null, groupInfo: null });
     assert.deepEqual(decode('keypackages.claim', { userId: 'bob' }, { keyPackages: [{ deviceId: 'a', keyPackage: 'AAEC', lastResort: true }], missing: ['b'] }).missing, ['b']);
+    // Revision 2: a withheld device got no package, so the server lists it in `missing` too (§5.6).
+    assert.deepEqual(decode('keypackages.claim', { userId: 'bob' }, { keyPackages: [{ deviceId: 'a', keyPackage: 'AAEC', lastResort: false }], missing: ['b', 'c'], withheld: ['c'] }), {
+      keyPackages: [{ deviceId: 'a', keyPackage: new Uint8Array([0, 1, 2]), lastResort: false }],
+      missing: ['b', 'c'],
+      withheld: ['c'],
+    });
+    assert.deepEqual(decode('keypackages.claim', { userId: 'bob' }, { keyPackages: [], missing: ['b'] }).withheld, []);
+    // Pages: `more` read when present, false from a revision-1 server.
+    assert.deepEqual(decode('group.list', { limit: 1 }, { groups: [{ groupId: g, epoch: '3', lastSeq: 4, acked: 4, member: true }], more: true }).more, true);
+    assert.deepEqual(decode('welcome.list', {}, { welcomes: [], more: false }), { welcomes: [], more: false });
+    assert.deepEqual(decode('welcome.list', {}, { welcomes: [] }), { welcomes: [], more: false });
+    const w = decode('welcome.list', {}, { welcomes: [{ id: 1, groupId: g, epoch: '1', sender: { userId: 'alice', deviceId: 'laptop' }, welcome: 'AA==', ts: 1 }], more: true });
+    assert.deepEqual([w.more, w.welcomes[0]!.sender], [true, { userId: 'alice', deviceId: 'laptop' }]);
+    assert.deepEqual(
+      decode('group.roster', { groupId: G, limit: 2 }, { groupId: g, epoch: '4', more: true, devices: [{ userId: 'a', deviceId: 'x', status: 'member' }, { userId: 'b', deviceId: 'y', status: 'invited' }] }),
+      { groupId: G, epoch: 4n, more: true, devices: [{ userId: 'a', deviceId: 'x', status: 'member' }, { userId: 'b', deviceId: 'y', status: 'invited' }] },
+    );
+    // A revision-1 roster: members, no status, no `more`.
+    assert.deepEqual(decode('group.roster', { groupId: G }, { groupId: g, epoch: '1', devices: [{ userId: 'a', deviceId: 'x' }] }), { groupId: G, epoch: 1n, more: false, devices: [{ userId: 'a', deviceId: 'x', status: 'member' }] });
   });
 
   it('refuse garbage and answers to another question', () => {
@@ -143,7 +172,21 @@ describe('responses', () => {
       ['group.ack', { groupId: G, seq: 1 }, { groupId: g, acked: -1 }],
       ['group.list', {}, { groups: [{ groupId: g, epoch: '3', lastSeq: 4, acked: 4, member: true, leaveSeq: 4 }] }],
       ['group.list', {}, { groups: [{ groupId: g, epoch: '3', lastSeq: 4, acked: 4, member: false }] }],
+      ['keypackages.claim', { userId: 'bob' }, { keyPackages: [], missing: ['a'], withheld: ['b'] }],
+      ['keypackages.claim', { userId: 'bob' }, { keyPackages: [], missing: ['a'], withheld: ['a', 'a'] }],
+      ['keypackages.claim', { userId: 'bob' }, { keyPackages: [{ deviceId: 'a', keyPackage: 'AAEC', lastResort: true }], missing: [], withheld: ['a'] }],
+      ['keypackages.claim', { userId: 'bob' }, { keyPackages: [], missing: [], withheld: 'a' }],
+      ['group.list', { limit: 1 }, { groups: [{ groupId: g, epoch: '3', lastSeq: 4, acked: 4, member: true }, { groupId: g, epoch: '3', lastSeq: 4, acked: 4, member: true }], more: true }],
+      ['group.list', {}, { groups: [], more: true }],
+      ['group.list', {}, { groups: [], more: 'yes' }],
       ['group.roster', { groupId: G }, { groupId: g, epoch: '1', devices: [{ userId: 'a' }] }],
+      ['group.roster', { groupId: G }, { groupId: g, epoch: '1', devices: [{ userId: 'a', deviceId: 'x', status: 'admin' }] }],
+      ['group.roster', { groupId: G }, { groupId: g, epoch: '1', devices: [{ userId: 'a', deviceId: 'x', status: 1 }] }],
+      ['group.roster', { groupId: G, limit: 1 }, { groupId: g, epoch: '1', devices: [{ userId: 'a', deviceId: 'x' }, { userId: 'b', deviceId: 'x' }], more: true }],
+      ['group.roster', { groupId: G }, { groupId: g, epoch: '1', devices: [], more: true }],
+      ['welcome.list', {}, { welcomes: [], more: true }],
+      ['welcome.list', {}, { welcomes: [{ id: 1, groupId: g, epoch: '1', sender: { userId: 'no spaces allowed' }, welcome: 'AA==', ts: 1 }] }],
+      ['welcome.decline', { ids: [1] }, { removed: 2 }],
       ['group.info', { groupId: G }, { groupId: g, epoch: '1', groupInfo: null }],
       ['welcome.list', { limit: 1 }, { welcomes: [{ id: 1, groupId: g, epoch: '1', welcome: 'AA==', ts: 1 }, { id: 2, groupId: g, epoch: '1', welcome: 'AA==', ts: 1 }] }],
       ['welcome.ack', { ids: [1] }, { removed: 2 }],
@@ -168,6 +211,14 @@ describe('request guards', () => {
       ['group.commit', { commit: G, add: [{ userId: 'a' }] }],
       ['group.commit', { commit: G, welcomes: [{ welcome: G, to: 'bob' }] }],
       ['welcome.ack', { ids: [0] }],
+      ['welcome.decline', { ids: [1.5] }],
+      ['welcome.decline', { ids: 1 }],
+      ['group.list', { limit: 0 }],
+      ['group.list', { limit: 501 }],
+      ['group.list', { after: new Uint8Array(0) }],
+      ['group.list', { after: 'AAEC' }],
+      ['group.roster', { groupId: G, limit: 2001 }],
+      ['group.roster', { groupId: G, after: { userId: 'a' } }],
       ['group.create', { groupId: G, allowExternalJoin: 'yes' }],
       ['toString', {}],
     ];
@@ -176,7 +227,15 @@ describe('request guards', () => {
 
   it('mark exactly reads and acks idempotent', () => {
     const idem = Object.entries(REQUESTS).filter(([, s]) => s.idempotent).map(([t]) => t).sort();
-    assert.deepEqual(idem, ['challenge', 'group.ack', 'group.fetch', 'group.info', 'group.list', 'group.roster', 'keypackages.count', 'ping', 'welcome.ack', 'welcome.list']);
+    // welcome.decline too: declining again what is already declined drops nothing (`removed: 0`).
+    assert.deepEqual(idem, ['challenge', 'group.ack', 'group.fetch', 'group.info', 'group.list', 'group.roster', 'keypackages.count', 'ping', 'welcome.ack', 'welcome.decline', 'welcome.list']);
+  });
+
+  it('encode the revision-2 paging fields', () => {
+    assert.deepEqual(prepareRequest('group.list', { after: G, limit: 3 }).fields, { after: g, limit: 3 });
+    assert.deepEqual(prepareRequest('group.list', {}).fields, {});
+    assert.deepEqual(prepareRequest('group.roster', { groupId: G, after: { userId: 'a', deviceId: 'b' }, limit: 5 }).fields, { groupId: g, after: { userId: 'a', deviceId: 'b' }, limit: 5 });
+    assert.deepEqual(prepareRequest('welcome.decline', { ids: [3, 4] }).fields, { ids: [3, 4] });
   });
 });
 
@@ -194,5 +253,17 @@ describe('backoff', () => {
       const d = backoffDelay(i % 12, p);
       assert.ok(d >= 0 && d < 30_000);
     }
+  });
+
+  it('after a rate_limited refusal: never sooner than retryAfterMs, with jitter of at most a tenth (1 s at most)', () => {
+    const p = { baseMs: 500, capMs: 30_000 };
+    assert.equal(retryDelay(0, p, () => 0.5), 250, 'no retryAfterMs: the backoff');
+    assert.equal(retryDelay(0, p, () => 0, 2000), 2000);
+    assert.equal(retryDelay(0, p, () => 0.999999, 2000), 2199);
+    assert.equal(retryDelay(0, p, () => 0.5, 60_000), 60_500, 'jitter capped at 1 s');
+    assert.equal(retryDelay(6, p, () => 0.5, 100), 15_000, 'a longer backoff wins');
+    assert.equal(retryDelay(0, p, () => 0.5, 0), 250);
+    assert.equal(retryDelay(0, p, () => 0.5, 2 ** 40), 2 ** 31 - 1, 'bounded by the timer limit');
+    for (let i = 0; i < 1000; i++) assert.ok(retryDelay(i % 12, p, Math.random, 1234) >= 1234);
   });
 });

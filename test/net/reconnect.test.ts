@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { after, it } from 'node:test';
 import type { DsClient, DsStatus } from '../../main/net/client.js';
 import { DsDisconnected, DsStopped, DsTimeout } from '../../main/net/errors.js';
-import { CT, privateMessage } from '../server/client.js';
-import { enc, onlineClient, QUIET, startServer, tempDir, uncaughtGuard, waitStatus, type ServerProc } from './helpers.js';
+import * as mls from '../../main/mls/index.js';
+import { enc, newGroup, onlineClient, QUIET, startServer, tempDir, uncaughtGuard, waitStatus, type ServerProc } from './helpers.js';
 
 const tmp = tempDir();
 const guard = uncaughtGuard();
@@ -36,10 +36,10 @@ const FAST = { backoff: { baseMs: 50, capMs: 400 } };
 
 it('SIGKILL and restart: online → offline/connecting → online, and requests made offline complete', async () => {
   let s = await server('kill.db');
-  const { client } = await onlineClient(s.url, 'alice', 'd1', FAST);
+  const { client, identity } = await onlineClient(s.url, 'alice', 'd1', FAST);
   clients.push(client);
   const G = enc('kill-group');
-  await client.createGroup({ groupId: G });
+  const state = await newGroup(client, identity, G);
   const statuses: DsStatus[] = [];
   const errors: (Error | undefined)[] = [];
   client.on('status', (x) => {
@@ -53,7 +53,8 @@ it('SIGKILL and restart: online → offline/connecting → online, and requests 
   assert.ok(errors[0] instanceof DsDisconnected, String(errors[0]));
   // Offline: made now, these wait for the connection; with waitForConnection false, fail at once.
   const listed = client.listGroups();
-  const sent = client.send(privateMessage(G, 0n, CT.application, 'written offline'));
+  const offline = mls.encrypt(state, enc('written offline')).message;
+  const sent = client.send(offline);
   const fast = await client.ping({ waitForConnection: false }).catch((e: unknown) => e);
   assert.ok(fast instanceof DsDisconnected && fast.sent === false, String(fast));
   await sleep(500); // a few failed attempts
@@ -62,7 +63,8 @@ it('SIGKILL and restart: online → offline/connecting → online, and requests 
   s = await server('kill.db', s.port);
   await waitStatus(client, (x) => x.status === 'online');
   assert.equal((await sent).seq, 1);
-  assert.equal((await listed).groups.length, 1);
+  assert.deepEqual((await listed).groups.map((g) => g.groupId), [G]);
+  assert.deepEqual((await client.fetch({ groupId: G, after: 0 })).messages.map((m) => m.message), [offline]);
   assert.equal(statuses[0] === 'online', false);
   assert.equal(statuses.at(-1), 'online');
   assert.ok(statuses.includes('connecting') && statuses.includes('offline'), statuses.join(' '));
@@ -140,17 +142,17 @@ it('reconnectNow skips a long backoff', async () => {
 
 it('request timeout: DsTimeout says it was sent; the late answer is dropped quietly', async () => {
   const s = await server('stop.db');
-  const { client } = await onlineClient(s.url, 'waiter', 'd1', FAST);
+  const { client, identity } = await onlineClient(s.url, 'waiter', 'd1', FAST);
   clients.push(client);
   const G = enc('stop-group');
-  await client.createGroup({ groupId: G });
+  const state = await newGroup(client, identity, G);
   const errors: unknown[] = [];
   client.on('protocolError', (e) => errors.push(e));
   s.proc.kill('SIGSTOP');
   try {
     const t1 = await client.ping({ timeoutMs: 300 }).catch((e: unknown) => e);
     assert.ok(t1 instanceof DsTimeout && t1.sent, String(t1));
-    const t2 = await client.send(privateMessage(G, 0n, CT.application, 'late'), { timeoutMs: 300 }).catch((e: unknown) => e);
+    const t2 = await client.send(mls.encrypt(state, enc('late')).message, { timeoutMs: 300 }).catch((e: unknown) => e);
     assert.ok(t2 instanceof DsTimeout && t2.sent, String(t2));
   } finally {
     s.proc.kill('SIGCONT');
@@ -166,12 +168,12 @@ it('request timeout: DsTimeout says it was sent; the late answer is dropped quie
 
 it('a drop with requests in flight: state-changing ones reject as sent, reads are resent after the reconnect', async () => {
   const s = await server('inflight.db');
-  const { client } = await onlineClient(s.url, 'inflight', 'd1', FAST);
+  const { client, identity } = await onlineClient(s.url, 'inflight', 'd1', FAST);
   clients.push(client);
   const G = enc('inflight-group');
-  await client.createGroup({ groupId: G });
+  const state = await newGroup(client, identity, G);
   s.proc.kill('SIGSTOP');
-  const send = client.send(privateMessage(G, 0n, CT.application, 'maybe')).catch((x: unknown) => x);
+  const send = client.send(mls.encrypt(state, enc('maybe')).message).catch((x: unknown) => x);
   const list = client.listGroups();
   list.catch(() => {}); // awaited below; not unhandled meanwhile
   await sleep(200); // both written to the socket

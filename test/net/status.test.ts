@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { Clock } from '../../main/net/clock.js';
 import { DsClient, type DsStatusInfo } from '../../main/net/client.js';
-import { DsUnreachable } from '../../main/net/errors.js';
+import { DsRequestError, DsUnreachable } from '../../main/net/errors.js';
 import { Fake } from './fake-server.js';
 import { freePort, newKey, uncaughtGuard, waitStatus } from './helpers.js';
 
@@ -102,6 +102,36 @@ it('a drop right after login keeps the backoff growing; a drop after a stable co
     clock.advance(10_000);
     assert.equal(await delayAfterDrop(), 250, 'reset: the connection was stable');
     assert.equal(c.stats.drops, 4);
+  } finally {
+    await c.stop();
+    await fake.close();
+  }
+  guard.check();
+});
+
+it('a login refused as rate_limited is retried no sooner than its retryAfterMs, plus a little jitter', async () => {
+  const clock = new ManualClock();
+  const fake = await Fake.start();
+  const retryAfter = [5000, 100];
+  fake.login = (req) =>
+    retryAfter.length > 0
+      ? { v: 1, id: req.id, ok: false, error: 'rate_limited', reason: 'too many logins from this address; slow down', retryAfterMs: retryAfter.shift() }
+      : { v: 1, id: req.id, ok: true, userId: req.userId, deviceId: req.deviceId };
+  const c = new DsClient({ url: fake.url, userId: 'u', deviceId: 'd', key: newKey(), clock, random: () => 0.5, backoff: { baseMs: 500, capMs: 30_000 } });
+  try {
+    c.start();
+    const delays: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const s = await waitStatus(c, (x) => x.status === 'offline' && x.nextRetryAt !== undefined);
+      assert.ok(s.lastError instanceof DsRequestError && s.lastError.code === 'rate_limited' && s.lastError.requestType === 'login', String(s.lastError));
+      assert.equal(s.fatal, false);
+      delays.push(s.nextRetryAt! - clock.now());
+      clock.advance(s.nextRetryAt! - clock.now());
+    }
+    // 5000 + half of a tenth; then the backoff (500) is the longer wait.
+    assert.deepEqual(delays, [5250, 500]);
+    await waitStatus(c, (x) => x.status === 'online');
+    assert.equal(fake.connections, 3);
   } finally {
     await c.stop();
     await fake.close();
