@@ -1,4 +1,6 @@
-// Entry point of the delivery service: `npm run server -- --port P --db FILE`.
+// Entry point of the delivery service: `npm run server -- --port P --db FILE`,
+// or `--db postgres://...` for the PostgreSQL backend, which several processes
+// can share (docs/deploy.md).
 // Prints `listening on ws://HOST:PORT` (wss:// with --cert/--key) once ready;
 // SIGTERM/SIGINT let queued requests finish and commit before it exits.
 // Logging goes through server/log.ts, which survives a broken stdout.
@@ -8,11 +10,12 @@ import { parseArgs } from 'node:util';
 import { maxPayloadBytes } from './json.js';
 import { Logger } from './log.js';
 import { defaultServiceConfig } from './service.js';
-import { SqliteStorage } from './storage/sqlite.js';
+import { isPostgresUrl, openStorage } from './storage/open.js';
+import type { Session } from './service.js';
 import { defaultServerOptions, DeliveryServer } from './ws-server.js';
 
-const USAGE = `usage: server/main.ts [--host 127.0.0.1] [--port 7443] [--db ./arbor-server.db] [--cert FILE --key FILE]
-  [--sync full|normal] [--max-frame BYTES] [--past-epochs N] [--retention-days N]
+const USAGE = `usage: server/main.ts [--host 127.0.0.1] [--port 7443] [--db ./arbor-server.db | --db postgres://USER@HOST/DB] [--cert FILE --key FILE]
+  [--sync full|normal] (SQLite) [--db-pool N] [--catch-up-ms MS] (PostgreSQL) [--max-frame BYTES] [--past-epochs N] [--retention-days N]
   rates:        [--rate N --burst N] (per connection) [--device-rate N --device-burst N] [--login-rate N --login-burst N] (per address)
   output:       [--max-unacked N] [--max-unacked-bytes BYTES] [--max-buffered BYTES] [--slow-close-seconds N]
   connections:  [--max-conns N] [--max-conns-per-ip N] [--max-conns-per-device N] [--max-devices N] (per user)
@@ -36,10 +39,10 @@ const STRING_FLAGS = [
   'host', 'port', 'db', 'cert', 'key', 'sync', 'rate', 'burst', 'device-rate', 'device-burst', 'login-rate', 'login-burst',
   'max-frame', 'max-unacked', 'max-unacked-bytes', 'max-buffered', 'slow-close-seconds', 'max-conns', 'max-conns-per-ip',
   'max-conns-per-device', 'max-devices', 'past-epochs', 'retention-days', 'kp-max-bytes', 'kp-quota', 'claim-rate', 'claim-burst',
-  'claim-target-rate', 'claim-target-burst', 'last-resort-per-claimer', 'log-file', 'log-rate',
+  'claim-target-rate', 'claim-target-burst', 'last-resort-per-claimer', 'log-file', 'log-rate', 'db-pool', 'catch-up-ms',
 ] as const;
 
-function main(): void {
+async function main(): Promise<void> {
   let a: Partial<Record<(typeof STRING_FLAGS)[number], string>> & { quiet?: boolean; help?: boolean };
   try {
     const options: Record<string, { type: 'string' | 'boolean' }> = { quiet: { type: 'boolean' }, help: { type: 'boolean' } };
@@ -55,6 +58,10 @@ function main(): void {
   if ((a.cert === undefined) !== (a.key === undefined)) fail('--cert and --key go together');
   const sync = a.sync ?? 'full';
   if (sync !== 'full' && sync !== 'normal') fail('--sync: full or normal');
+  const db = a.db ?? './arbor-server.db';
+  const pg = isPostgresUrl(db);
+  if (pg && a.sync !== undefined) fail('--sync is for SQLite; PostgreSQL commits durably by its own settings (synchronous_commit)');
+  if (!pg && (a['db-pool'] !== undefined || a['catch-up-ms'] !== undefined)) fail('--db-pool and --catch-up-ms are for a postgres:// --db');
   const d = defaultServerOptions;
   const sd = defaultServiceConfig;
   const maxFrameBytes = num(a['max-frame'], 'max-frame', d.maxFrameBytes, 8192);
@@ -62,13 +69,29 @@ function main(): void {
   const logger = new Logger({ quiet: a.quiet === true, ...(a['log-file'] !== undefined ? { file: a['log-file'] } : {}), linesPerSecond: logRate, burst: logRate * 5, now: Date.now });
   const log = (line: string): void => logger.log(line);
 
-  const storage = new SqliteStorage(a.db ?? './arbor-server.db', sync);
+  // Test hook: message notifications to drop as if lost (`<group id hex>:<seq>`, comma-separated), to show the catch-up works.
+  const drop = process.env.ARBOR_TEST_DROP_NOTIFY;
+  let opened;
+  try {
+    opened = await openStorage<Session>(db, {
+      sync,
+      poolSize: num(a['db-pool'], 'db-pool', 10, 1),
+      catchUpMs: num(a['catch-up-ms'], 'catch-up-ms', 2000, 10),
+      log,
+      ...(drop === undefined || drop === '' ? {} : { dropNotices: new Set(drop.split(',')) }),
+    });
+  } catch (err) {
+    logger.fatal(`cannot open the database: ${(err as Error).name}: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  const { storage, fanout } = opened;
   const tls = a.cert !== undefined && a.key !== undefined ? { cert: readFileSync(a.cert), key: readFileSync(a.key) } : undefined;
   const server = new DeliveryServer({
     ...d,
     host: a.host ?? d.host,
     port: num(a.port, 'port', d.port),
     storage,
+    ...(fanout === undefined ? {} : { fanout }),
     ...(tls === undefined ? {} : { tls }),
     maxFrameBytes,
     ratePerSecond: num(a.rate, 'rate', d.ratePerSecond, 1),
@@ -135,4 +158,4 @@ function main(): void {
   );
 }
 
-main();
+await main();

@@ -17,6 +17,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server as 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import { LocalFanout, type Fanout, type PushSink } from './cluster/fanout.js';
 import { ConnectionGate } from './conn-gate.js';
 import { devKey } from './identity.js';
 import { maxPayloadBytes } from './json.js';
@@ -30,6 +31,8 @@ export interface ServerOptions {
   readonly host: string;
   readonly port: number;
   readonly storage: Storage;
+  /** How accepted messages reach connected devices: at once (one process, the default), or through the database (cluster/pg-fanout.ts). */
+  readonly fanout?: Fanout<Session>;
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
   /** WebSocket frame size limit (ws maxPayload); larger frames close the connection with 1009. */
   readonly maxFrameBytes: number;
@@ -124,7 +127,7 @@ interface Conn {
 
 const CLOSE_POLICY = 1008;
 
-export class DeliveryServer implements Notifier {
+export class DeliveryServer implements Notifier, PushSink<Session> {
   private readonly http: HttpServer;
   private readonly wss: WebSocketServer;
   private readonly service: DeliveryService;
@@ -137,11 +140,13 @@ export class DeliveryServer implements Notifier {
   private nextId = 1;
   private closing: Promise<void> | null = null;
   private timers: NodeJS.Timeout[] = [];
+  private readonly fanout: Fanout<Session>;
 
   constructor(private readonly o: ServerOptions) {
     if (o.maxBufferedBytes < 2 * o.maxFrameBytes) throw new RangeError(`maxBufferedBytes ${o.maxBufferedBytes} must be at least twice maxFrameBytes ${o.maxFrameBytes}`);
     if (o.service.maxFrameBytes !== o.maxFrameBytes) throw new RangeError('service.maxFrameBytes must equal maxFrameBytes');
     this.service = new DeliveryService(o.storage, o.service, o.now, this);
+    this.fanout = o.fanout ?? new LocalFanout<Session>();
     this.gate = new ConnectionGate(o.maxConnections, o.maxConnectionsPerAddress);
     this.deviceBuckets = new KeyedBuckets(o.deviceRatePerSecond, o.deviceRateBurst);
     this.loginBuckets = new KeyedBuckets(o.loginRatePerSecond, o.loginRateBurst);
@@ -159,7 +164,8 @@ export class DeliveryServer implements Notifier {
     this.wss.on('error', (err) => o.log(`server error ${err.message}`));
   }
 
-  start(): Promise<number> {
+  async start(): Promise<number> {
+    await this.fanout.start(this);
     return new Promise((resolve, reject) => {
       this.http.once('error', reject);
       this.http.listen(this.o.port, this.o.host, () => {
@@ -290,8 +296,10 @@ export class DeliveryServer implements Notifier {
       this.bySession.delete(c.session);
       if (c.session.device !== null) {
         const set = this.byDevice.get(devKey(c.session.device));
-        set?.delete(c);
-        if (set?.size === 0) this.byDevice.delete(devKey(c.session.device));
+        if (set?.delete(c) === true && set.size === 0) {
+          this.byDevice.delete(devKey(c.session.device));
+          this.fanout.offline(c.session.device);
+        }
       }
       this.flushRefusals(c);
       // The reason is the client's text: quoted and escaped (log.ts), never a line of its own.
@@ -464,7 +472,10 @@ export class DeliveryServer implements Notifier {
     const d = c.session.device!;
     const k = devKey(d);
     let set = this.byDevice.get(k);
-    if (set === undefined) this.byDevice.set(k, (set = new Set()));
+    if (set === undefined) {
+      this.byDevice.set(k, (set = new Set()));
+      this.fanout.online(d);
+    }
     set.add(c);
     this.o.log(`conn ${c.id} ${type} ${k}`);
     while (set.size > this.o.maxConnectionsPerDevice) {
@@ -478,6 +489,16 @@ export class DeliveryServer implements Notifier {
   // Notifier: called by the service after a transaction has committed.
 
   message(msg: StoredMessage, to: readonly DeviceRef[], origin: Session): void {
+    this.fanout.accepted(msg, to, origin);
+  }
+
+  welcome(device: DeviceRef, w: WelcomeRecord): void {
+    this.fanout.welcomed(device, w);
+  }
+
+  // PushSink: called by the fan-out, for messages accepted here or (cluster) by another process.
+
+  pushMessage(msg: StoredMessage, to: readonly DeviceRef[], origin: Session | null): void {
     const g = toB64(msg.groupId);
     let body: Buffer | null = null;
     for (const d of to) {
@@ -501,7 +522,7 @@ export class DeliveryServer implements Notifier {
     }
   }
 
-  welcome(device: DeviceRef, w: WelcomeRecord): void {
+  pushWelcome(device: DeviceRef, w: WelcomeRecord): void {
     for (const c of this.byDevice.get(devKey(device)) ?? []) {
       // An invitation that does not fit now is still in welcome.list.
       if (c.ws.bufferedAmount > this.o.maxBufferedBytes) continue;
@@ -538,6 +559,7 @@ export class DeliveryServer implements Notifier {
       await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, 1000).unref())]);
       for (const c of this.conns) c.ws.terminate();
       this.wss.close();
+      await this.fanout.close();
       await this.o.storage.close();
       this.o.log('stopped');
     })();

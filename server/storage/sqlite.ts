@@ -7,6 +7,7 @@
 // write has reached the OS before the commit returns).
 
 import Database from 'better-sqlite3';
+import { pageCut } from './page.js';
 import { SCHEMA, SCHEMA_VERSION, STATEMENTS, type StatementName } from './sqlite-schema.js';
 import type {
   AppendInput,
@@ -40,19 +41,6 @@ const num = (v: unknown): number => Number(v as bigint);
 const big = (v: unknown): bigint => BigInt(v as bigint);
 const bytes = (v: unknown): Uint8Array => new Uint8Array(v as Buffer);
 type Row = Record<string, unknown>;
-
-/** How many of the rows (in order) make one page: at least one, at most `limit`, about `maxBytes`. */
-function pageCut(sizes: readonly number[], page: PageLimit): number {
-  let n = 0;
-  let total = 0;
-  while (n < sizes.length && n < page.limit) {
-    const cost = sizes[n]! + page.overhead;
-    if (n > 0 && total + cost > page.maxBytes) break;
-    total += cost;
-    n++;
-  }
-  return n;
-}
 
 export class SqliteStorage implements Storage {
   private readonly db: Database.Database;

@@ -39,11 +39,12 @@ export function tempDir(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Starts `node --import tsx server/main.ts --port 0 --db FILE ...args` and waits for its listening line. */
-export function startServer(db: string, args: readonly string[] = []): Promise<ServerProc> {
+/** Starts `node --import tsx server/main.ts --port 0 --db FILE ...args` and waits for its listening line. `db` may be a postgres:// URL. */
+export function startServer(db: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<ServerProc> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', '0', '--db', db, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let out = '';
   let err = '';
