@@ -420,7 +420,9 @@ export class GroupHandlers {
   async listWelcomes(me: DeviceRef, req: Json): Promise<Json> {
     const { config } = this.ctx;
     const limit = optIntField(req.limit, 'limit', 1, config.fetchMaxLimit, config.fetchDefaultLimit);
-    const r = await this.ctx.storage.listWelcomes(me, pageLimit(config.maxFrameBytes, limit));
+    // Pending invitations stay queued until answered, so a device with many needs to page past them.
+    const after = optIntField(req.after, 'after', 0, Number.MAX_SAFE_INTEGER, 0);
+    const r = await this.ctx.storage.listWelcomes(me, pageLimit(config.maxFrameBytes, limit), after);
     return { welcomes: r.welcomes.map(welcomeJson), more: r.more };
   }
 

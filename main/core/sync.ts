@@ -63,8 +63,14 @@ export class Sync {
     } catch (e) {
       this.ctx.log(`KeyPackages not replenished: ${(e as Error).message}`);
     }
-    const { welcomes } = await this.ctx.ds.listWelcomes({});
-    for (const w of welcomes) await this.onWelcome(w);
+    // Invitations stay queued until answered: page past them.
+    for (let after = 0; ; ) {
+      const page = await this.ctx.ds.listWelcomes({ after });
+      for (const w of page.welcomes) await this.onWelcome(w);
+      const last = page.welcomes[page.welcomes.length - 1];
+      if (!page.more || last === undefined) break;
+      after = last.id;
+    }
     // Messages stored before a crash, not yet processed.
     for (const id of store.inbound.conversationsWithNew()) await this.ctx.locks.run(id, () => this.receiver.processStored(id));
     for (const g of await this.allGroups()) {

@@ -233,7 +233,7 @@ export interface DsRequestMap {
     result: { readonly groupId: Uint8Array; readonly epoch: bigint | null; readonly groupInfo: Uint8Array | null };
   };
   /** `more` (revision 2): further Welcomes wait that did not fit this page; they come once these are acknowledged or declined. */
-  'welcome.list': { params: { readonly limit?: number }; result: { readonly welcomes: readonly DsWelcome[]; readonly more: boolean } };
+  'welcome.list': { params: { readonly limit?: number; /** Only Welcomes with a larger id (the last id of the previous page). */ readonly after?: number }; result: { readonly welcomes: readonly DsWelcome[]; readonly more: boolean } };
   'welcome.ack': { params: { readonly ids: readonly number[] }; result: { readonly removed: number } };
   /** Revision 2: drops the Welcomes and declines their invitations (docs/protocol.md §4.3). */
   'welcome.decline': { params: { readonly ids: readonly number[] }; result: { readonly removed: number } };

@@ -311,7 +311,10 @@ export const REQUESTS: Specs = {
 
   'welcome.list': {
     idempotent: true,
-    encode: (p) => (p.limit === undefined ? {} : { limit: argInt(p.limit, 'limit', 1, MAX_PAGE) }),
+    encode: (p) => ({
+      ...(p.limit === undefined ? {} : { limit: argInt(p.limit, 'limit', 1, MAX_PAGE) }),
+      ...(p.after === undefined ? {} : { after: argInt(p.after, 'after', 0) }),
+    }),
     decode(b, p) {
       const t = 'welcome.list';
       const welcomes = readArray(b.welcomes, `${t}.welcomes`, p.limit ?? MAX_PAGE).map((w, i) => readWelcome(w, `${t}.welcomes[${i}]`));

@@ -516,20 +516,20 @@ export class PgStorage implements Storage {
 
   // ---------------------------------------------------------------- Welcomes
 
-  listWelcomes(device: DeviceRef, page: PageLimit): Promise<{ welcomes: WelcomeRecord[]; more: boolean }> {
+  listWelcomes(device: DeviceRef, page: PageLimit, after = 0): Promise<{ welcomes: WelcomeRecord[]; more: boolean }> {
     return this.read(async (c) => {
       const sizes = (
         await c.query<Row>(
-          `SELECT w.id, w.size FROM welcome_queue q JOIN welcomes w ON w.id = q.welcome_id WHERE q.user_id = $1 AND q.device_id = $2 ORDER BY w.id LIMIT $3`,
-          [device.userId, device.deviceId, page.limit + 1],
+          `SELECT w.id, w.size FROM welcome_queue q JOIN welcomes w ON w.id = q.welcome_id WHERE q.user_id = $1 AND q.device_id = $2 AND w.id > $4 ORDER BY w.id LIMIT $3`,
+          [device.userId, device.deviceId, page.limit + 1, after],
         )
       ).rows;
       const n = pageCut(sizes.map((r) => num(r.size)), page);
       if (n === 0) return { welcomes: [], more: false };
       const rows = (
         await c.query<Row>(
-          `SELECT w.* FROM welcome_queue q JOIN welcomes w ON w.id = q.welcome_id WHERE q.user_id = $1 AND q.device_id = $2 AND w.id <= $3 ORDER BY w.id`,
-          [device.userId, device.deviceId, sizes[n - 1]!.id],
+          `SELECT w.* FROM welcome_queue q JOIN welcomes w ON w.id = q.welcome_id WHERE q.user_id = $1 AND q.device_id = $2 AND w.id > $4 AND w.id <= $3 ORDER BY w.id`,
+          [device.userId, device.deviceId, sizes[n - 1]!.id, after],
         )
       ).rows;
       return { welcomes: rows.map(welcome), more: sizes.length > n };

@@ -98,8 +98,8 @@ export const STATEMENTS = {
   insertWelcome: `INSERT INTO welcomes (group_id, epoch, sender_user, sender_device, data, size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   getWelcome: `SELECT id, group_id FROM welcomes WHERE id = ?`,
   queueWelcome: `INSERT OR IGNORE INTO welcome_queue (user_id, device_id, welcome_id) VALUES (?, ?, ?)`,
-  welcomeSizes: `SELECT w.id, w.size FROM welcome_queue q JOIN welcomes w ON w.id = q.welcome_id WHERE q.user_id = ? AND q.device_id = ? ORDER BY w.id LIMIT ?`,
-  listWelcomes: `SELECT w.* FROM welcome_queue q JOIN welcomes w ON w.id = q.welcome_id WHERE q.user_id = ? AND q.device_id = ? ORDER BY w.id LIMIT ?`,
+  welcomeSizes: `SELECT w.id, w.size FROM welcome_queue q JOIN welcomes w ON w.id = q.welcome_id WHERE q.user_id = ? AND q.device_id = ? AND w.id > ? ORDER BY w.id LIMIT ?`,
+  listWelcomes: `SELECT w.* FROM welcome_queue q JOIN welcomes w ON w.id = q.welcome_id WHERE q.user_id = ? AND q.device_id = ? AND w.id > ? ORDER BY w.id LIMIT ?`,
   unqueueWelcome: `DELETE FROM welcome_queue WHERE user_id = ? AND device_id = ? AND welcome_id = ?`,
   dropUnqueuedWelcome: `DELETE FROM welcomes WHERE id = ? AND NOT EXISTS (SELECT 1 FROM welcome_queue WHERE welcome_id = ?)`,
 

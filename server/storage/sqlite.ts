@@ -395,11 +395,11 @@ export class SqliteStorage implements Storage {
 
   // ---------------------------------------------------------------- Welcomes
 
-  listWelcomes(device: DeviceRef, page: PageLimit): Promise<{ welcomes: WelcomeRecord[]; more: boolean }> {
+  listWelcomes(device: DeviceRef, page: PageLimit, after = 0): Promise<{ welcomes: WelcomeRecord[]; more: boolean }> {
     return this.tx(() => {
-      const sizes = (this.s.welcomeSizes.all(device.userId, device.deviceId, page.limit + 1) as Row[]).map((r) => num(r.size));
+      const sizes = (this.s.welcomeSizes.all(device.userId, device.deviceId, after, page.limit + 1) as Row[]).map((r) => num(r.size));
       const n = pageCut(sizes, page);
-      const welcomes = n === 0 ? [] : (this.s.listWelcomes.all(device.userId, device.deviceId, n) as Row[]).map((r) => ({
+      const welcomes = n === 0 ? [] : (this.s.listWelcomes.all(device.userId, device.deviceId, after, n) as Row[]).map((r) => ({
         id: num(r.id),
         groupId: bytes(r.group_id),
         epoch: big(r.epoch),

@@ -234,7 +234,8 @@ export interface Storage {
   ack(groupId: Uint8Array, device: DeviceRef, seq: number): Promise<{ acked: number } | undefined>;
 
   // Welcomes (invitations).
-  listWelcomes(device: DeviceRef, page: PageLimit): Promise<{ welcomes: WelcomeRecord[]; more: boolean }>;
+  /** The device's queued Welcomes with id > `after` (default 0), oldest first, one page. */
+  listWelcomes(device: DeviceRef, page: PageLimit, after?: number): Promise<{ welcomes: WelcomeRecord[]; more: boolean }>;
   /** Accepts: drops the Welcomes from the device's queue; an invitation they carry makes the device a member. */
   ackWelcomes(device: DeviceRef, ids: readonly number[]): Promise<{ removed: number; accepted: Uint8Array[] }>;
   /** Declines: drops the Welcomes; an invitation they carry becomes `declined` (no reading, one Remove proposal). */

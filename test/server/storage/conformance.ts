@@ -347,6 +347,9 @@ export function storageConformance(name: string, backend: Backend, skip: string 
       assert.deepEqual(await a.appendMessage(app(g, carol, 'x', { epoch: 2n })), { ok: false, code: 'not_member' });
       const wc = (await b.listWelcomes(carol, page)).welcomes;
       assert.deepEqual(wc.map((w) => [text(w.data), w.sender.userId, w.epoch]), [['w-c', 'alice', 2n]]);
+      // Paging past pending invitations: nothing after the last id seen.
+      assert.deepEqual((await b.listWelcomes(carol, page, wc[0]!.id)).welcomes, []);
+      assert.deepEqual((await b.listWelcomes(carol, page, wc[0]!.id - 1)).welcomes.map((w) => w.id), [wc[0]!.id]);
       // Carol declines: she may post one Remove proposal of her own leaf, and reads nothing.
       assert.deepEqual(await b.declineWelcomes(carol, [wc[0]!.id, 999_999]), { removed: 1, declined: [g] });
       assert.equal((await a.getMembership(g, carol))?.status, 'declined');
