@@ -22,6 +22,7 @@ test('without the key: no private key, no group state, no message text on disk',
   const bob = Messenger.open({ dataDir: t.dir, databaseKey: new FileKeyVault(t.dir).databaseKey(), options: FAST, log: (l) => { if (process.env.ARBOR_TEST_LOG !== undefined) console.log('bob:', l); } });
   bob.start();
   const h = bob.handlers();
+  let closed = false;
   try {
     await h['account.create']({ userId: 'bob', deviceName: 'desk', serverUrl: ds.url });
     const c = await alice.api.invoke('conversations.create', { title: 'Secret plans', userIds: ['bob'] });
@@ -41,6 +42,7 @@ test('without the key: no private key, no group state, no message text on disk',
       Buffer.from('Secret plans'),
     ];
     await bob.close();
+    closed = true;
     const files = readdirSync(t.dir).filter((f) => f.startsWith('arbor.db'));
     assert.ok(files.includes('arbor.db'));
     for (const f of files) {
@@ -53,6 +55,7 @@ test('without the key: no private key, no group state, no message text on disk',
     assert.throws(() => openDatabase(join(t.dir, 'arbor.db'), new Uint8Array(32)), StoreError);
     assert.equal(statSync(new FileKeyVault(t.dir).path).mode & 0o777, 0o600);
   } finally {
+    if (!closed) await bob.close();
     await alice.close();
     await ds.stop();
     t.cleanup();
