@@ -60,7 +60,7 @@ export async function runCommit(ctx: CoreContext, receiver: Receiver, job: JobRo
     const merged = mergePendingCommit(current, plan.result.pending);
     ctx.saveState(id, current, merged);
     ctx.store.outbox.clearPendingCommit(id);
-    receiver.commitApplied(id, current, merged, merged.ownLeaf, ch);
+    receiver.commitApplied(id, current, merged, merged.ownLeaf, ch, resp.seq);
     noteOwnSeq(ctx, id, resp.seq);
     return merged;
   });

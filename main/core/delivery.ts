@@ -39,9 +39,11 @@ export function markAccepted(ctx: CoreContext, ch: Changes, job: JobRow, seq: nu
     const m = store.messages.get(job.messageId);
     if (m?.status === 'pending') {
       store.messages.setSent(job.messageId, seq, epoch);
-      const self = ctx.self;
-      const others = store.conversations.members(job.conversationId).filter((d) => !(d.userId === self.userId && d.deviceId === self.deviceId));
-      store.messages.setRecipients(job.messageId, others);
+      const conv = store.conversations.get(job.conversationId);
+      store.messages.expectReceipts(job.messageId, Math.max(0, (conv?.deviceCount ?? 1) - 1));
+      // Receipts can overtake the answer (a crash, a slow response): they count already.
+      const c = store.messages.deliveryCounts(job.messageId);
+      if (c.of > 0 && c.count >= c.of) move(ctx, ch, job.messageId, { type: 'allDelivered' });
       ch.messageUpdated(job.messageId);
       ch.conversation(job.conversationId);
     }
@@ -68,11 +70,11 @@ export function applyReceipt(
   for (const uid of uids) {
     const m = store.messages.ownByUid(conversationId, uid);
     if (m === undefined || sender === undefined) continue;
-    if (store.messages.markDelivered(m.id, sender.userId, sender.deviceId, now)) ids.push(m.id);
+    if (store.messages.addReceipt(m.id, sender.userId, sender.deviceId, now)) ids.push(m.id);
   }
   for (const id of ids) {
     const c = store.messages.deliveryCounts(id);
     ch.messageUpdated(id);
-    if (c.of > 0 && c.count === c.of) move(ctx, ch, id, { type: 'allDelivered' });
+    if (c.of > 0 && c.count >= c.of) move(ctx, ch, id, { type: 'allDelivered' });
   }
 }

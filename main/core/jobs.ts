@@ -389,7 +389,7 @@ export class JobRunner {
     this.ctx.log(`${conv.id}: rejoined at epoch ${joined.state.groupContext.epoch} (seq ${resp.seq})`);
     return this.done(job, (ch) => {
       this.ctx.saveFullState(conv.id, joined.state);
-      store.conversations.setMembers(conv.id, memberRows(joined.state));
+      store.conversations.setMembers(conv.id, memberRows(joined.state), resp.seq);
       store.conversations.setTitle(conv.id, titleOf(joined.state));
       store.inbound.removeAll(conv.id);
       store.conversations.setProcessedSeq(conv.id, resp.seq);

@@ -176,7 +176,7 @@ export class Receiver {
       case 'proposal':
         return { state: r.state, proposal: true };
       case 'commit':
-        this.commitApplied(conv.id, state, r.state, r.result.committer, ch);
+        this.commitApplied(conv.id, state, r.state, r.result.committer, ch, row.seq);
         return { state: r.state };
       case 'removed':
         this.removedFromGroup(conv, state, r.result.committer, ch);
@@ -257,7 +257,7 @@ export class Receiver {
         store.outbox.clearPendingCommit(conv.id);
         // The job that made it runs again and finds its work done (or goes on with the rest).
         if (store.outbox.get(pc.jobId) !== undefined) store.outbox.requeue(pc.jobId, this.ctx.now(), null);
-        this.commitApplied(conv.id, state, next, next.ownLeaf, ch);
+        this.commitApplied(conv.id, state, next, next.ownLeaf, ch, row.seq);
         return { state: next };
       }
       return { state };
@@ -272,14 +272,15 @@ export class Receiver {
   }
 
   /** Bookkeeping of a new epoch (ours or another member's commit): members, title, system lines. */
-  commitApplied(conversationId: string, before: GroupState, after: GroupState, committerLeaf: number, ch: Changes): void {
+  commitApplied(conversationId: string, before: GroupState, after: GroupState, committerLeaf: number, ch: Changes, seq: number): void {
     const { store } = this.ctx;
     const self = this.ctx.self;
+    const sinceOf = new Map(store.conversations.members(conversationId).map((m) => [`${m.userId}/${m.deviceId}`, m.sinceSeq]));
     const committer = leafDevice(before, committerLeaf) ?? leafDevice(after, committerLeaf);
     const by = committer?.userId ?? 'someone';
     const leavers = new Set([...selfRemovals(before)].map((l) => leafDevice(before, l)?.userId).filter((u): u is string => u !== undefined));
     const change = membershipChange(before, after);
-    store.conversations.setMembers(conversationId, memberRows(after));
+    store.conversations.setMembers(conversationId, memberRows(after), seq);
     ch.membersChanged(conversationId);
     const joined = change.joined.filter((u) => u !== self.userId);
     if (joined.length > 0) addSystemLine(this.ctx, ch, conversationId, { type: 'joined', by, userIds: joined });
@@ -289,7 +290,8 @@ export class Receiver {
     if (removed.length > 0) addSystemLine(this.ctx, ch, conversationId, { type: 'removed', by, userIds: removed });
     if (change.devicesChanged.length > 0) addSystemLine(this.ctx, ch, conversationId, { type: 'safetyCodeChanged', userIds: change.devicesChanged });
     for (const d of change.removedDevices) {
-      for (const mid of store.messages.dropRecipient(conversationId, d.userId, d.deviceId)) applyReceipt(this.ctx, ch, conversationId, undefined, [], mid);
+      const since = sinceOf.get(`${d.userId}/${d.deviceId}`) ?? 0;
+      for (const mid of store.messages.dropDevice(conversationId, d.userId, d.deviceId, since)) applyReceipt(this.ctx, ch, conversationId, undefined, [], mid);
     }
     const oldTitle = titleOf(before);
     const newTitle = titleOf(after);

@@ -13,6 +13,7 @@ export interface ConversationRow {
   readonly lastReadId: number;
   readonly unreadCount: number;
   readonly memberCount: number;
+  readonly deviceCount: number;
   readonly lastMessageId: number | null;
   readonly lastActivityAt: number;
   readonly createdAt: number;
@@ -29,6 +30,10 @@ export interface MemberRow {
   readonly deviceId: string;
 }
 
+export interface StoredMember extends MemberRow {
+  readonly sinceSeq: number;
+}
+
 function row(r: Record<string, unknown>): ConversationRow {
   return {
     id: r.id as string,
@@ -40,6 +45,7 @@ function row(r: Record<string, unknown>): ConversationRow {
     lastReadId: r.last_read_id as number,
     unreadCount: r.unread_count as number,
     memberCount: r.member_count as number,
+    deviceCount: r.device_count as number,
     lastMessageId: (r.last_message_id as number | null) ?? null,
     lastActivityAt: r.last_activity_at as number,
     createdAt: r.created_at as number,
@@ -134,25 +140,28 @@ export class ConversationStore {
 
   // ---- members
 
-  members(id: string): MemberRow[] {
-    return (sql(this.db, 'SELECT leaf_index, user_id, device_id FROM members WHERE conversation_id = ? ORDER BY user_id, device_id').all(id) as Record<string, unknown>[]).map((r) => ({
+  members(id: string): StoredMember[] {
+    return (sql(this.db, 'SELECT leaf_index, user_id, device_id, since_seq FROM members WHERE conversation_id = ? ORDER BY user_id, device_id').all(id) as Record<string, unknown>[]).map((r) => ({
       leafIndex: r.leaf_index as number,
       userId: r.user_id as string,
       deviceId: r.device_id as string,
+      sinceSeq: r.since_seq as number,
     }));
   }
 
-  /** Replaces the member list with the current epoch's. */
-  setMembers(id: string, members: readonly MemberRow[]): void {
+  /** Replaces the member list with the current epoch's; devices new to it are members from `atSeq`. */
+  setMembers(id: string, members: readonly MemberRow[], atSeq = 0): void {
+    const key = (m: { userId: string; deviceId: string }): string => `${m.userId}/${m.deviceId}`;
+    const since = new Map(this.members(id).map((m) => [key(m), m.sinceSeq]));
     sql(this.db, 'DELETE FROM members WHERE conversation_id = ?').run(id);
-    const st = sql(this.db, 'INSERT INTO members (conversation_id, leaf_index, user_id, device_id) VALUES (?, ?, ?, ?)');
-    for (const m of members) st.run(id, m.leafIndex, m.userId, m.deviceId);
-    sql(this.db, 'UPDATE conversations SET member_count = ? WHERE id = ?').run(new Set(members.map((m) => m.userId)).size, id);
+    const st = sql(this.db, 'INSERT INTO members (conversation_id, leaf_index, user_id, device_id, since_seq) VALUES (?, ?, ?, ?, ?)');
+    for (const m of members) st.run(id, m.leafIndex, m.userId, m.deviceId, since.get(key(m)) ?? atSeq);
+    sql(this.db, 'UPDATE conversations SET member_count = ?, device_count = ? WHERE id = ?').run(new Set(members.map((m) => m.userId)).size, members.length, id);
   }
 
   clearMembers(id: string): void {
     sql(this.db, 'DELETE FROM members WHERE conversation_id = ?').run(id);
-    sql(this.db, 'UPDATE conversations SET member_count = 0 WHERE id = ?').run(id);
+    sql(this.db, 'UPDATE conversations SET member_count = 0, device_count = 0 WHERE id = ?').run(id);
   }
 
   /** Up to `limit` user ids other than `self`, for naming an untitled conversation. */

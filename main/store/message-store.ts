@@ -189,35 +189,38 @@ export class MessageStore {
     sql(this.db, "UPDATE messages SET system_count = system_count + ?, body = 'Messages may be missing here.' WHERE id = ? AND system_type = 'gap'").run(by, id);
   }
 
-  // ---- delivery per recipient device
+  // ---- delivery receipts
 
-  setRecipients(messageId: number, devices: readonly { userId: string; deviceId: string }[]): void {
-    sql(this.db, 'DELETE FROM message_recipients WHERE message_id = ?').run(messageId);
-    const st = sql(this.db, 'INSERT INTO message_recipients (message_id, user_id, device_id) VALUES (?, ?, ?)');
-    for (const d of devices) st.run(messageId, d.userId, d.deviceId);
+  /** The server accepted it while `others` other devices were members: that many receipts make it delivered. */
+  expectReceipts(messageId: number, others: number): void {
+    sql(this.db, 'UPDATE messages SET receipts_expected = ? WHERE id = ?').run(others, messageId);
   }
 
-  /** Records a receipt; true when it was news. */
-  markDelivered(messageId: number, userId: string, deviceId: string, at: number): boolean {
-    return sql(this.db, 'UPDATE message_recipients SET delivered_at = ? WHERE message_id = ? AND user_id = ? AND device_id = ? AND delivered_at IS NULL').run(at, messageId, userId, deviceId).changes > 0;
+  /** Records a device's receipt; true when it was news. */
+  addReceipt(messageId: number, userId: string, deviceId: string, at: number): boolean {
+    if (sql(this.db, 'INSERT OR IGNORE INTO message_receipts (message_id, user_id, device_id, at) VALUES (?, ?, ?, ?)').run(messageId, userId, deviceId, at).changes === 0) return false;
+    sql(this.db, 'UPDATE messages SET receipts_count = receipts_count + 1 WHERE id = ?').run(messageId);
+    return true;
   }
 
   deliveryCounts(messageId: number): { count: number; of: number } {
-    const r = sql(this.db, 'SELECT count(delivered_at) AS d, count(*) AS n FROM message_recipients WHERE message_id = ?').get(messageId) as { d: number; n: number };
-    return { count: r.d, of: r.n };
+    const r = sql(this.db, 'SELECT receipts_count AS d, coalesce(receipts_expected, 0) AS n FROM messages WHERE id = ?').get(messageId) as { d: number; n: number } | undefined;
+    return { count: r?.d ?? 0, of: r?.n ?? 0 };
   }
 
-  /** A device left the group: it will never confirm; messages waiting only for it are delivered. Returns the affected message ids. */
-  dropRecipient(conversationId: string, userId: string, deviceId: string): number[] {
-    const ids = (
+  /**
+   * A device left the group: own messages sent while it was a member (seq > its since_seq) and still
+   * waiting for its receipt wait for one fewer. Returns those messages' ids.
+   */
+  dropDevice(conversationId: string, userId: string, deviceId: string, sinceSeq: number): number[] {
+    return (
       sql(
         this.db,
-        `SELECT r.message_id AS id FROM message_recipients r JOIN messages m ON m.id = r.message_id
-         WHERE m.conversation_id = ? AND r.user_id = ? AND r.device_id = ? AND r.delivered_at IS NULL`,
-      ).all(conversationId, userId, deviceId) as { id: number }[]
+        `UPDATE messages SET receipts_expected = receipts_expected - 1
+         WHERE conversation_id = ? AND is_own = 1 AND status = 'sent' AND receipts_expected > receipts_count AND seq > ?
+           AND NOT EXISTS (SELECT 1 FROM message_receipts r WHERE r.message_id = messages.id AND r.user_id = ? AND r.device_id = ?)
+         RETURNING id`,
+      ).all(conversationId, sinceSeq, userId, deviceId) as { id: number }[]
     ).map((r) => r.id);
-    const st = sql(this.db, 'DELETE FROM message_recipients WHERE message_id = ? AND user_id = ? AND device_id = ?');
-    for (const id of ids) st.run(id, userId, deviceId);
-    return ids;
   }
 }

@@ -42,6 +42,8 @@ CREATE TABLE conversations (
   unread_count INTEGER NOT NULL DEFAULT 0,
   -- Distinct users in the current epoch, kept with the member rows (the list shows it per conversation).
   member_count INTEGER NOT NULL DEFAULT 0,
+  -- Member devices in the current epoch, this one included (how many receipts an own message waits for).
+  device_count INTEGER NOT NULL DEFAULT 0,
   last_message_id INTEGER,
   last_activity_at INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
@@ -60,6 +62,9 @@ CREATE TABLE members (
   leaf_index INTEGER NOT NULL,
   user_id TEXT NOT NULL,
   device_id TEXT NOT NULL,
+  -- The seq from which this device is a member (0: before this device joined), so a device that leaves
+  -- is no longer awaited only by the messages sent while it was in.
+  since_seq INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (conversation_id, leaf_index)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX members_user ON members (conversation_id, user_id);
@@ -83,7 +88,10 @@ CREATE TABLE messages (
   status TEXT CHECK (status IN ('pending', 'sent', 'delivered', 'failed')),
   fail_reason TEXT,
   seq INTEGER,
-  epoch INTEGER
+  epoch INTEGER,
+  -- Own text messages: the other member devices when the server accepted it, and how many confirmed.
+  receipts_expected INTEGER,
+  receipts_count INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 CREATE INDEX messages_conversation ON messages (conversation_id, id);
 CREATE UNIQUE INDEX messages_uid ON messages (conversation_id, sender_user_id, sender_device_id, uid) WHERE uid IS NOT NULL;
@@ -96,12 +104,13 @@ CREATE TABLE message_users (
   PRIMARY KEY (message_id, position)
 ) STRICT, WITHOUT ROWID;
 
--- For an own text message: the other member devices it is for, and when each confirmed delivery.
-CREATE TABLE message_recipients (
+-- Delivery receipts for own text messages, one row per confirming device (written as receipts
+-- arrive, so sending costs the same in a group of 2 or 10,000).
+CREATE TABLE message_receipts (
   message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
   user_id TEXT NOT NULL,
   device_id TEXT NOT NULL,
-  delivered_at INTEGER,
+  at INTEGER NOT NULL,
   PRIMARY KEY (message_id, user_id, device_id)
 ) STRICT, WITHOUT ROWID;
 
