@@ -41,6 +41,8 @@ export interface PgFanoutOptions {
   readonly log: (line: string) => void;
   /** Test hook: a message notification for which this returns true is dropped, as if it had been lost. */
   readonly drop?: (groupId: Uint8Array, seq: number) => boolean;
+  /** See ORIGIN_WAIT_MS (0: do not wait, for tests of other rules). */
+  readonly originWaitMs?: number;
 }
 
 /** Rows read per step when a group is behind. */
@@ -49,6 +51,13 @@ const BATCH = 100;
 const CATCH_UP_CHUNK = 5000;
 /** Seqs heard for groups not followed, kept to close the race with a login's query (bounded). */
 const HEARD_MAX = 10_000;
+/**
+ * How long a message posted by a device connected here waits for `accepted()` to name the connection
+ * that posted it: its notification can outrun the request's own completion, and without the origin the
+ * poster would be pushed its own message. Past this, it came through another process (the same device
+ * connected twice), and every connection here gets it.
+ */
+const ORIGIN_WAIT_MS = 1000;
 
 interface Followed {
   readonly key: string;
@@ -78,6 +87,8 @@ export class PgFanout<Origin> implements Fanout<Origin> {
   private readonly heard = new Map<string, number>();
   /** Seqs this process pushed at once for groups it did not follow yet: a later follow starts after them, not before (no second push). */
   private readonly direct = new Map<string, number>();
+  /** Drains waiting for `accepted()` to name a message's origin: `${group hex}:${seq}` → wake. */
+  private readonly originWaiters = new Map<string, () => void>();
   private listener: { close(): Promise<void> } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private catchingUp = false;
@@ -219,6 +230,7 @@ export class PgFanout<Origin> implements Fanout<Origin> {
     }
     // Messages before it (accepted elsewhere) are still to be pushed: it waits its turn.
     this.origins.set(`${key}:${msg.seq}`, origin);
+    this.originWaiters.get(`${key}:${msg.seq}`)?.();
     f.target = Math.max(f.target, msg.seq);
     this.run(f);
   }
@@ -238,6 +250,18 @@ export class PgFanout<Origin> implements Fanout<Origin> {
     });
   }
 
+  private waitOrigin(ok: string): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(t);
+        if (this.originWaiters.get(ok) === done) this.originWaiters.delete(ok);
+        resolve();
+      };
+      const t = setTimeout(done, this.o.originWaitMs ?? ORIGIN_WAIT_MS);
+      this.originWaiters.set(ok, done);
+    });
+  }
+
   private async drain(f: Followed): Promise<void> {
     try {
       while (!this.closed && this.groups.get(f.key) === f && f.pushed < f.target) {
@@ -248,6 +272,9 @@ export class PgFanout<Origin> implements Fanout<Origin> {
           // The devices whose window holds this seq (a device added by a later commit does not read it).
           const to = r.windows.filter((w) => w.joinSeq <= m.seq && (w.leaveSeq === null || m.seq <= w.leaveSeq));
           const ok = `${f.key}:${m.seq}`;
+          // Posted by a device connected here: maybe through this process, whose accepted() has not run yet.
+          if (!this.origins.has(ok) && this.devices.has(devKey(m.sender)) && (this.o.originWaitMs ?? ORIGIN_WAIT_MS) > 0) await this.waitOrigin(ok);
+          if (this.groups.get(f.key) !== f || m.seq <= f.pushed) continue;
           const origin = this.origins.get(ok) ?? null;
           this.origins.delete(ok);
           if (to.length > 0) this.sink?.pushMessage(m, to, origin);
@@ -294,6 +321,7 @@ export class PgFanout<Origin> implements Fanout<Origin> {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const w of [...this.originWaiters.values()]) w();
     if (this.timer !== undefined) clearInterval(this.timer);
     await this.listener?.close();
   }

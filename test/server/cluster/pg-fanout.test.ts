@@ -62,7 +62,7 @@ class Sink implements PushSink<Origin> {
   }
 }
 
-async function setup(drop?: (g: Uint8Array, seq: number) => boolean) {
+async function setup(drop?: (g: Uint8Array, seq: number) => boolean, originWaitMs = 0) {
   const db = new FakeDb();
   const sink = new Sink();
   const logs: string[] = [];
@@ -72,6 +72,7 @@ async function setup(drop?: (g: Uint8Array, seq: number) => boolean) {
     reads: db,
     nodeId: 'me',
     catchUpMs: 3_600_000, // the tests call catchUp() themselves
+    originWaitMs,
     log: (l) => logs.push(l),
     ...(drop === undefined ? {} : { drop }),
     listen: (n, c) => {
@@ -211,4 +212,27 @@ it('parses notifications strictly', () => {
   for (const bad of ['', 'null', '[]', '{"k":"m","g":"0AFF","s":1}', '{"k":"m","g":"abc","s":1}', '{"k":"m","g":"","s":1}', '{"k":"m","g":"00","s":-1}', '{"k":"m","g":"00","s":1.5}', '{"k":"j","g":"00","u":1,"d":"b","s":0}', '{"k":"w","id":"3","n":"x"}']) {
     assert.throws(() => parseNotice(bad), NoticeError, bad);
   }
+});
+
+it("a notification that outruns its own request's completion does not push the poster its own message", async () => {
+  const t = await setup(undefined, 200);
+  t.db.windows.push({ ...alice, joinSeq: 1, leaveSeq: null }, { ...bob, joinSeq: 1, leaveSeq: null });
+  t.f.online(alice);
+  t.f.online(bob);
+  await t.settle();
+  // alice posts through this process; the database's notification arrives before accepted() runs.
+  const m1 = t.db.add(1);
+  t.message(1);
+  await t.settle();
+  assert.deepEqual(t.sink.pushes, [], 'held until accepted() names the connection');
+  t.f.accepted(m1, [alice, bob], { name: 'conn1' });
+  await t.settle();
+  assert.deepEqual(t.sink.pushes, ['1>alice+bob (not conn1)']);
+  // A message by alice accepted through another process (alice connected there too): pushed after the wait, to every connection here.
+  t.db.add(2);
+  t.message(2);
+  await new Promise((r) => setTimeout(r, 300));
+  await t.settle();
+  assert.deepEqual(t.sink.pushes.slice(1), ['2>alice+bob']);
+  await t.f.close();
 });
