@@ -1,0 +1,229 @@
+// The floor of each vs-ts-mls step: what the primitives it cannot avoid cost,
+// measured in the same run. A step's floor is the sum over the operations RFC
+// 9420 makes it do (signatures verified and made, HPKE seals and opens, KEM
+// key derivations, hashes, AEAD over the bytes it must protect) of each one's
+// cost, timed through the crypto provider a moment before the step runs.
+// Everything else an engine does (encoding, decoding, tree bookkeeping, checks
+// that cost no primitive) is overhead above the floor.
+//
+// Counts come from the artifacts of the Arbor run (the same protocol work for
+// any conforming engine): resolution sizes of the committer's copath give the
+// seals, the tree its node count and encoded size, the messages their sizes.
+
+import { getProvider } from '../../main/mls/crypto/index.js';
+import type { CipherSuite } from '../../main/mls/crypto/provider.js';
+import { parseMLSMessage } from '../../main/mls/framing/mls-message.js';
+import { WireFormat } from '../../main/mls/framing/wire-format.js';
+import type { GroupState } from '../../main/mls/group/state.js';
+import { commonAncestor, type LeafIndex, type NodeIndex } from '../../main/mls/tree/math.js';
+import { NodeType } from '../../main/mls/tree/node.js';
+import type { RatchetTree } from '../../main/mls/tree/ratchet-tree.js';
+import { ratchetTreeBytes } from '../../main/mls/tree/ratchet-tree-codec.js';
+import { removeLeaf } from '../../main/mls/tree/tree-changes.js';
+import type { ArborArtifacts } from './arbor-engine.js';
+import type { StepName } from './scenario.js';
+
+/** Microseconds per operation (or per byte for the `PerByte` entries), measured now. */
+export interface UnitCosts {
+  verify: number;
+  sign: number;
+  seal: number;
+  open: number;
+  derive: number;
+  hash: number;
+  hashPerByte: number;
+  aead: number;
+  aeadPerByte: number;
+  /** Extra cost per byte of signing and verifying a long message (Ed25519 hashes it: twice to sign, once to verify). */
+  signPerByte: number;
+  verifyPerByte: number;
+}
+
+const SMALL = 256;
+
+function perOp(n: number, fn: (i: number) => void): number {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) fn(i);
+  return ((performance.now() - t0) * 1000) / n;
+}
+
+/** One measurement of every unit, on fresh keys where an engine meets fresh keys (each member's are new to it). */
+export function measureUnits(suite: CipherSuite = getProvider().getSuite(1), n = 128): UnitCosts {
+  const msg = new Uint8Array(SMALL).fill(7);
+  const big = new Uint8Array(1 << 18).fill(9);
+  const sigKeys = Array.from({ length: n }, () => suite.signature.generateKeyPair());
+  const sigs = sigKeys.map((k) => suite.signature.sign(k.privateKey, msg));
+  const hpkeKeys = Array.from({ length: n }, () => suite.hpke.generateKeyPair());
+  const info = new Uint8Array(64).fill(3);
+  const secret = new Uint8Array(70).fill(5);
+  const cts = hpkeKeys.map((k) => suite.hpke.seal(k.publicKey, info, new Uint8Array(0), secret));
+  const own = sigKeys[0]!.privateKey;
+  const ikm = new Uint8Array(suite.kdf.size);
+  const key = new Uint8Array(suite.aead.keySize);
+  const nonce = new Uint8Array(suite.aead.nonceSize);
+  suite.signature.sign(own, big); // warm-up of the large-message path
+  const verify = perOp(n, (i) => {
+    if (!suite.signature.verify(sigKeys[i]!.publicKey, msg, sigs[i]!)) throw new Error('floor: verify failed');
+  });
+  const sign = perOp(n, () => suite.signature.sign(own, msg));
+  const seal = perOp(n, (i) => suite.hpke.seal(hpkeKeys[i]!.publicKey, info, new Uint8Array(0), secret));
+  const open = perOp(n, (i) => suite.hpke.open(hpkeKeys[i]!.privateKey, cts[i]!.kemOutput, info, new Uint8Array(0), cts[i]!.ciphertext));
+  const derive = perOp(n, (i) => {
+    ikm[0] = i;
+    ikm[1] = i >> 8;
+    suite.hpke.deriveKeyPair(ikm);
+  });
+  const hash = perOp(4 * n, () => suite.hash.digest(msg.subarray(0, 128)));
+  const hashBig = perOp(8, () => suite.hash.digest(big));
+  const aead = perOp(4 * n, () => suite.aead.seal(key, nonce, msg.subarray(0, 16), msg.subarray(0, 64)));
+  const aeadBig = perOp(8, () => suite.aead.seal(key, nonce, new Uint8Array(0), big));
+  const bigSig = suite.signature.sign(own, big);
+  const signBig = perOp(8, () => suite.signature.sign(own, big));
+  const verifyBig = perOp(8, () => suite.signature.verify(sigKeys[0]!.publicKey, big, bigSig));
+  return {
+    verify,
+    sign,
+    seal,
+    open,
+    derive,
+    hash,
+    hashPerByte: Math.max(0, hashBig - hash) / big.length,
+    aead,
+    aeadPerByte: Math.max(0, aeadBig - aead) / big.length,
+    signPerByte: Math.max(0, signBig - sign) / big.length,
+    verifyPerByte: Math.max(0, verifyBig - verify) / big.length,
+  };
+}
+
+/** The operations one step must do. Sizes are in bytes. */
+export interface StepOps {
+  verify: number;
+  /** Bytes of long signed messages verified (GroupInfo), beyond SMALL each. */
+  verifyBytes: number;
+  sign: number;
+  signBytes: number;
+  seal: number;
+  open: number;
+  derive: number;
+  hash: number;
+  hashBytes: number;
+  aead: number;
+  aeadBytes: number;
+}
+
+const ZERO: StepOps = { verify: 0, verifyBytes: 0, sign: 0, signBytes: 0, seal: 0, open: 0, derive: 0, hash: 0, hashBytes: 0, aead: 0, aeadBytes: 0 };
+
+/** Floor in milliseconds. */
+export function floorMs(ops: StepOps, u: UnitCosts): number {
+  const us =
+    ops.verify * u.verify +
+    ops.verifyBytes * u.verifyPerByte +
+    ops.sign * u.sign +
+    ops.signBytes * u.signPerByte +
+    ops.seal * u.seal +
+    ops.open * u.open +
+    ops.derive * u.derive +
+    ops.hash * u.hash +
+    ops.hashBytes * u.hashPerByte +
+    ops.aead * u.aead +
+    ops.aeadBytes * u.aeadPerByte;
+  return us / 1000;
+}
+
+/** The key schedule of one epoch (§8): about this many HKDF steps, each one HMAC or two. */
+const KEY_SCHEDULE_HASHES = 30;
+/** One PrivateMessage (§6.3): content and sender data AEAD, their key derivations. */
+const PRIVATE_MESSAGE = { aead: 2, hash: 8 };
+
+/** Seals an UpdatePath from `sender` costs in `tree` (RFC 9420 §7.6: one per resolution node of each copath child, new leaves excluded). */
+function pathSeals(tree: RatchetTree, sender: LeafIndex, exclude: ReadonlySet<number> = new Set()): number {
+  let n = 0;
+  for (const e of tree.filteredDirectPath(sender)) n += tree.resolution(e.copathChild).filter((x) => !(x % 2 === 0 && exclude.has(x / 2))).length;
+  return n;
+}
+
+/** Key pairs a receiver derives (§7.5, §12.4.3.1): from the lowest path node above it to the top of the sender's filtered direct path. */
+function receiverDerives(tree: RatchetTree, sender: LeafIndex, receiver: LeafIndex): number {
+  const fdp = tree.filteredDirectPath(sender);
+  const anc = commonAncestor((2 * sender) as NodeIndex, (2 * receiver) as NodeIndex);
+  const i = fdp.findIndex((e) => e.node === anc);
+  return i < 0 ? 0 : fdp.length - i;
+}
+
+function nonBlankParents(tree: RatchetTree): number {
+  let n = 0;
+  for (const [, node] of tree.entries()) if (node.nodeType === NodeType.parent) n++;
+  return n;
+}
+
+/** The hashes of a whole tree hash (§7.8): one per node, over about its encoding. */
+function treeHashOps(tree: RatchetTree): Pick<StepOps, 'hash' | 'hashBytes'> {
+  return { hash: tree.width, hashBytes: ratchetTreeBytes(tree).length + 70 * ((tree.width - 1) / 2) };
+}
+
+/** Hashes of a path change: the tree hash of every node on the sender's direct path and the parent hashes (§7.8, §7.9). */
+function pathHashes(tree: RatchetTree, sender: LeafIndex): number {
+  return 2 * tree.depth + tree.filteredDirectPath(sender).length + 1;
+}
+
+function welcomeGroupInfoSize(welcome: Uint8Array): number {
+  const m = parseMLSMessage(welcome);
+  if (m.wireFormat !== WireFormat.mlsWelcome) throw new Error('floor: not a Welcome');
+  return m.welcome.encryptedGroupInfo.length;
+}
+
+function sum(...ops: Partial<StepOps>[]): StepOps {
+  const out = { ...ZERO };
+  for (const o of ops) for (const k of Object.keys(o) as (keyof StepOps)[]) out[k] += o[k] ?? 0;
+  return out;
+}
+
+const leaf = (s: GroupState): LeafIndex => s.ownLeaf;
+
+/** The operations of each step of one run of the scenario at size n, from that run's Arbor artifacts. */
+export function stepOps(n: number, a: ArborArtifacts): Record<StepName, StepOps> {
+  const k = n - 1;
+  const gi = welcomeGroupInfoSize(a.welcome);
+  const addTree = a.creatorAfterAdd.tree;
+  const commitBytes = a.addCommit.length;
+  const add = sum(
+    // §10.1, §7.3: each KeyPackage's signature and its leaf's.
+    { verify: 2 * k },
+    // §12.4.3.1: GroupSecrets sealed to each new member's init_key; the path's seals (none: every other leaf is new).
+    { seal: k + pathSeals(a.creatorAfterAdd.tree, leaf(a.creatorAfterAdd), new Set(Array.from({ length: k }, (_, i) => i + 1))) },
+    // §7.4: the committer's new leaf key and path keys.
+    { derive: addTree.filteredDirectPath(leaf(a.creatorAfterAdd)).length + 1 },
+    // §7.2 leaf, §6.1 commit (covering every KeyPackage), §12.4.3.1 GroupInfo (covering the tree).
+    { sign: 3, signBytes: commitBytes + gi },
+    // §5.2 KeyPackageRef of each new member; §7.8 the new tree's hash; §8.2 transcript hash over the commit.
+    { hash: k, hashBytes: 2 * commitBytes },
+    treeHashOps(addTree),
+    { hash: KEY_SCHEDULE_HASHES + 1, hashBytes: gi }, // + HPKE's info hash over encrypted_group_info, once
+    // §12.4.3.1 encrypted_group_info; §6.3 the commit's PrivateMessage.
+    { aead: 1 + PRIVATE_MESSAGE.aead, aeadBytes: gi + commitBytes, hash: PRIVATE_MESSAGE.hash },
+  );
+  const joinTree = a.joiner.tree;
+  const join = sum(
+    { open: 1, aead: 1, aeadBytes: gi, hash: 2 + KEY_SCHEDULE_HASHES, hashBytes: gi }, // GroupSecrets, GroupInfo, KeyPackageRef
+    { verify: 1, verifyBytes: gi }, // §12.4.3.1 GroupInfo signature
+    { verify: joinTree.memberLeaves().length }, // §12.4.3.1 → §7.3 every leaf's signature
+    treeHashOps(joinTree),
+    { hash: nonBlankParents(joinTree) }, // §7.9.2 one parent hash per non-blank parent
+    { derive: receiverDerives(joinTree, a.creatorAfterAdd.ownLeaf, a.joiner.ownLeaf) },
+  );
+  const m1 = a.member1;
+  const t1 = m1.tree;
+  const common = { hash: KEY_SCHEDULE_HASHES + PRIVATE_MESSAGE.hash, aead: PRIVATE_MESSAGE.aead };
+  const update = sum({ seal: pathSeals(t1, leaf(m1)), derive: t1.filteredDirectPath(leaf(m1)).length + 1, sign: 2, hash: pathHashes(t1, leaf(m1)) }, common);
+  const processUpdate = sum({ verify: 2, open: 1, derive: receiverDerives(t1, leaf(m1), leaf(a.joiner)), hash: pathHashes(t1, leaf(m1)) }, common);
+  const c = a.creatorBeforeRemove;
+  const afterRemoval = removeLeaf(c.tree, (n >> 1) as LeafIndex);
+  const remove = sum({ seal: pathSeals(afterRemoval, leaf(c)), derive: afterRemoval.filteredDirectPath(leaf(c)).length + 1, sign: 2, hash: pathHashes(afterRemoval, leaf(c)) }, common);
+  const processRemove = sum({ verify: 2, open: 1, derive: receiverDerives(afterRemoval, leaf(c), leaf(a.joiner)), hash: pathHashes(afterRemoval, leaf(c)) }, common);
+  return { add, join, update, processUpdate, remove, processRemove };
+}
+
+/** One application message sent and received (§6.3): signed and verified, content and sender data sealed and opened, ratchet steps. */
+export function messageOps(): StepOps {
+  return sum({ sign: 1, verify: 1, aead: 4, aeadBytes: 2 * 1024, hash: 12 });
+}
