@@ -138,6 +138,13 @@ export function makeHpke(p: HpkeParts): Hpke {
 
     publicKeyFromPrivate,
 
+    checkPublicKey(publicKey: Uint8Array): void {
+      if (publicKey.length !== kem.publicKeySize) {
+        throw new CryptoError(`${kem.kem}: public key is ${publicKey.length} bytes, expected ${kem.publicKeySize}`);
+      }
+      group.checkPublicKey(publicKey);
+    },
+
     seal(publicKey: Uint8Array, info: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): HpkeCiphertext {
       return sealHashed(publicKey, infoHashOf(info), aad, plaintext);
     },

@@ -35,9 +35,9 @@ export interface GroupConfig {
   readonly externalPub: boolean;
   /**
    * Validation policy (docs/validation.md): every HPKE public key a peer puts into a
-   * KeyPackage or the tree (Add, Update, UpdatePath, a joined tree) is tried with one
-   * KEM operation when it arrives (RFC 9180 §7.1.4 validation, done at arrival instead
-   * of at first use), so a key nobody can encrypt to is refused before it makes this
+   * KeyPackage or the tree (Add, Update, UpdatePath, a joined tree) is validated as
+   * its KEM demands when it arrives (RFC 9180 §7.1.4, done at arrival instead of at
+   * first use; crypto/hpke-key-check.ts), so a key nobody can encrypt to is refused before it makes this
    * member's commits fail. False: only the key's length is checked, and a bad key
    * fails the first commit that encrypts to it, as with implementations that check
    * on use. No validation list of RFC 9420 asks for it; default true.

@@ -49,10 +49,10 @@ export interface JoinFromWelcomeParams {
   readonly now?: bigint;
   readonly validateCredential?: CredentialValidator;
   /**
-   * Check every HPKE key of the received tree with a KEM operation (default: the
+   * Validate every HPKE key of the received tree (RFC 9180 §7.1.4; default: the
    * config's checkHpkeKeys policy, true unless changed). False checks only their
-   * length: a large group joins faster, at the risk that a malicious inviter's bad
-   * key makes this member's commits fail later.
+   * length, at the risk that a malicious inviter's bad key makes this member's
+   * commits fail later.
    */
   readonly checkTreeKeys?: boolean;
   /** Largest tree (in leaves, blank ones included) accepted; default DEFAULT_MAX_TREE_LEAVES. */
@@ -119,7 +119,7 @@ export function joinFromWelcome(p: JoinFromWelcomeParams): JoinedGroup {
   const signer = groupInfo.signer as LeafIndex; // a member of the tree: checked with the signature
 
   // Policy (RFC 9180 §7.1.4 at arrival): every HPKE key of the tree must be usable, or this
-  // member's first commit would fail to encrypt to it. One KEM operation per node; opt out for speed.
+  // member's first commit would fail to encrypt to it. Judged without a KEM operation (hpke-key-check.ts).
   const checkKey = hpkeKeyCheck(p.checkTreeKeys ?? config.checkHpkeKeys);
   for (const [x, n] of tree.entries()) checkKey(suite, n.nodeType === NodeType.leaf ? n.leaf.encryptionKey : n.parent.encryptionKey, `tree node ${x}`);
 

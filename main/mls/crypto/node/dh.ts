@@ -5,6 +5,7 @@ import { diffieHellman, generateKeyPairSync, randomBytes, type KeyObject } from 
 import { CryptoError } from '../../errors.js';
 import type { DhGroup } from '../primitives.js';
 import type { KemName } from '../provider.js';
+import { isSmallOrderPoint } from '../small-order.js';
 import { isValidScalar, KEMS, randomScalar } from '../suites.js';
 import { exportPublic, importPrivate, importPublic, u8, type KeyKind } from './keys.js';
 
@@ -64,6 +65,16 @@ export function nodeDh(kem: KemName): DhGroup {
 
   return {
     kem,
+    checkPublicKey(pk) {
+      if (isNist) {
+        // The JWK import decodes the point and refuses one off the curve (OpenSSL's
+        // EC_POINT_set_affine_coordinates), the same import a DH with it goes through.
+        importPublic(kind, pk);
+        return;
+      }
+      if (pk.length !== params.publicKeySize) throw new CryptoError(`${kem}: public key is ${pk.length} bytes, expected ${params.publicKeySize}`);
+      if (isSmallOrderPoint(kem as 'DHKEM-X25519' | 'DHKEM-X448', pk)) throw new CryptoError(`${kem}: public key is a point of small order (every DH with it is zero)`);
+    },
     generateKeyPair() {
       if (!isNist) {
         const sk = u8(randomBytes(params.privateKeySize));
