@@ -109,6 +109,34 @@ export function u8(b: Buffer): Uint8Array {
   return out;
 }
 
+function fromB64(s: string | undefined, size: number): Uint8Array {
+  const b = Buffer.from(s ?? '', 'base64url');
+  if (b.length > size) throw new CryptoError(`JWK member of ${b.length} bytes, expected at most ${size}`);
+  const out = new Uint8Array(size);
+  out.set(b, size - b.length); // big-endian EC coordinates: left-pad (OKP keys always have their full size)
+  return out;
+}
+
+/**
+ * The raw public key of a private key made by importPrivate. OpenSSL computed it
+ * while importing (for X25519/X448 and Ed25519/Ed448 a scalar multiplication), so
+ * reading it back through JWK costs a base64 round trip instead of another
+ * multiplication (or a DER export, ~100 µs). Only for imported keys: the JWK
+ * export deadlock below concerns keys made by key generation jobs, which never
+ * come here (importPrivate builds keys with createPrivateKey).
+ */
+export function publicOfImported(kind: KeyKind, key: KeyObject): Uint8Array {
+  const info = KINDS[kind];
+  const jwk = key.export({ format: 'jwk' });
+  if (info.curveOid === undefined) return fromB64(jwk.x, info.publicSize);
+  const n = (info.publicSize - 1) / 2;
+  const out = new Uint8Array(info.publicSize);
+  out[0] = 0x04;
+  out.set(fromB64(jwk.x, n), 1);
+  out.set(fromB64(jwk.y, n), 1 + n);
+  return out;
+}
+
 /** The raw public key: the tail of the SPKI encoding (the BIT STRING is its last element). */
 export function exportPublic(kind: KeyKind, key: KeyObject): Uint8Array {
   // DER, not JWK: Node 20's JWK export allocates while holding the key's lock, and deadlocks
