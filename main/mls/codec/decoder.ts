@@ -17,14 +17,15 @@ import { readVarint } from './varint.js';
 export class Decoder {
   private pos: number;
   private readonly limit: number;
-  private readonly path: string[];
+  /** Field names, and vector positions as numbers (made into `[i]` only for an error message). */
+  private readonly path: (string | number)[];
 
   constructor(
     private readonly buf: Uint8Array,
     root = 'input',
     start = 0,
     limit = buf.length,
-    path?: string[],
+    path?: (string | number)[],
   ) {
     this.pos = start;
     this.limit = limit;
@@ -40,8 +41,9 @@ export class Decoder {
   }
 
   fail(field: string | undefined, reason: string): never {
-    const p = field === undefined ? this.path.join('.') : [...this.path, field].join('.');
-    throw new DecodeError(p, reason);
+    const segments = this.path.map((s) => (typeof s === 'number' ? `[${s}]` : s));
+    if (field !== undefined) segments.push(field);
+    throw new DecodeError(segments.join('.'), reason);
   }
 
   /** Decode a named sub-structure: errors inside it carry `name` in their path. */
@@ -93,7 +95,9 @@ export class Decoder {
   }
 
   varint(field: string): number {
-    const r = readVarint(this.buf.subarray(0, this.limit), this.pos);
+    // The one-byte form (every length below 64) needs no checks beyond the bound.
+    if (this.pos < this.limit && this.buf[this.pos]! < 0x40) return this.buf[this.pos++]!;
+    const r = readVarint(this.buf, this.pos, this.limit);
     if ('error' in r) this.fail(field, r.error);
     this.pos += r.size;
     return r.value;
@@ -116,7 +120,7 @@ export class Decoder {
     try {
       while (sub.remaining > 0) {
         const i = items.length;
-        this.path.push(`[${i}]`);
+        this.path.push(i);
         try {
           items.push(decodeItem(sub, i));
         } finally {

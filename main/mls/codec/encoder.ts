@@ -1,11 +1,21 @@
 // RFC 9420 §2.1: the TLS presentation language, as MLS uses it. Encoder side.
+// One growable buffer per encoding: nested vectors are written in place (their
+// length prefix is patched in afterwards), so an encode allocates its buffer,
+// its growth steps and the result, whatever the nesting.
 
 import { EncodeError } from '../errors.js';
 import { varintSize } from './varint.js';
 
+/** V8 keeps typed arrays up to 64 bytes on its heap (no backing store to allocate), so start there. */
+const INITIAL_CAPACITY = 64;
+
 export class Encoder {
-  private buf = new Uint8Array(256);
+  private buf: Uint8Array;
   private len = 0;
+
+  constructor(capacity = INITIAL_CAPACITY) {
+    this.buf = new Uint8Array(capacity);
+  }
 
   private reserve(n: number): void {
     if (this.len + n <= this.buf.length) return;
@@ -67,11 +77,34 @@ export class Encoder {
     return this.varint(b.length).raw(b);
   }
 
-  /** T items<V>: the length prefix counts bytes, not items, so the items are encoded first. */
+  /**
+   * T items<V>: the length prefix counts bytes, not items, so the items are
+   * encoded first, in place after one byte kept for the prefix (enough below 64
+   * bytes); a longer vector is moved right by the prefix's extra bytes.
+   */
   vector<T>(items: readonly T[], encodeItem: (e: Encoder, item: T) => void): this {
-    const inner = new Encoder();
-    for (const it of items) encodeItem(inner, it);
-    return this.opaque(inner.finish());
+    this.reserve(1);
+    const at = this.len++;
+    for (const it of items) encodeItem(this, it);
+    const n = this.len - at - 1;
+    const size = varintSize(n);
+    if (size > 1) {
+      this.reserve(size - 1);
+      this.buf.copyWithin(at + size, at + 1, this.len);
+      this.len += size - 1;
+    }
+    const b = this.buf;
+    if (size === 1) b[at] = n;
+    else if (size === 2) {
+      b[at] = 0x40 | (n >> 8);
+      b[at + 1] = n & 0xff;
+    } else {
+      b[at] = 0x80 | (n >>> 24);
+      b[at + 1] = (n >>> 16) & 0xff;
+      b[at + 2] = (n >>> 8) & 0xff;
+      b[at + 3] = n & 0xff;
+    }
+    return this;
   }
 
   /** optional<T> (§2.1.1 of RFC 8446 style as MLS uses it): uint8 presence, then the value. */
