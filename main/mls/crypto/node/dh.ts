@@ -1,13 +1,14 @@
 // The DHKEM groups from node:crypto: X25519, X448 and ECDH on the NIST curves.
 // diffieHellman yields the x coordinate for EC keys, as RFC 9180 §7.1.1 wants.
 
-import { diffieHellman, randomBytes, type KeyObject } from 'node:crypto';
+import { diffieHellman, type KeyObject } from 'node:crypto';
 import { CryptoError } from '../../errors.js';
 import type { DhGroup } from '../primitives.js';
 import type { KemName } from '../provider.js';
 import { isSmallOrderPoint } from '../small-order.js';
 import { isValidScalar, KEMS, randomScalar } from '../suites.js';
 import { importPrivate, importPublic, publicOfImported, u8, type KeyKind } from './keys.js';
+import { randomBytes } from './random.js';
 
 const KIND: Readonly<Record<KemName, KeyKind>> = {
   'DHKEM-X25519': 'x25519',
@@ -50,7 +51,7 @@ export function nodeDh(kem: KemName): DhGroup {
   // createPrivateKey, never key generation jobs: those are slow in OpenSSL 3, and
   // exporting their keys as JWK can deadlock Node 20 (keys.ts). The import already
   // computes the public key, which publicOfImported reads back.
-  const freshPrivate = (): Uint8Array => (isNist ? randomScalar(params, (n) => u8(randomBytes(n))) : u8(randomBytes(params.privateKeySize)));
+  const freshPrivate = (): Uint8Array => (isNist ? randomScalar(params, randomBytes) : randomBytes(params.privateKeySize));
 
   return {
     kem,

@@ -1,12 +1,13 @@
 // Ed25519, Ed448 and ECDSA from node:crypto, with the same key/signature formats
 // and the same strictness as the noble implementation (RFC 9420 §5.1.2).
 
-import { generateKeyPairSync, randomBytes, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import { generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { CryptoError } from '../../errors.js';
 import { ed25519Canonical, ed448Canonical } from '../eddsa-checks.js';
 import type { Signature, SignatureName } from '../provider.js';
 import { isValidScalar, KEMS, randomScalar } from '../suites.js';
 import { exportPrivate, exportPublic, importPrivate, importPublic, publicOfImported, u8, type KeyKind } from './keys.js';
+import { randomBytes } from './random.js';
 
 function eddsa(name: 'Ed25519' | 'Ed448'): Signature {
   const kind: KeyKind = name === 'Ed25519' ? 'ed25519' : 'ed448';
@@ -48,7 +49,7 @@ function ecdsa(name: 'ECDSA-P256' | 'ECDSA-P384' | 'ECDSA-P521'): Signature {
     generateKeyPair() {
       // A random scalar, not generateKeyPairSync: exporting that key's private part
       // needs JWK, which can deadlock in Node 20 (see keys.ts).
-      const sk = randomScalar(params, (n) => u8(randomBytes(n)));
+      const sk = randomScalar(params, randomBytes);
       return { privateKey: sk, publicKey: publicOfImported(kind, importSk(sk)) };
     },
     publicKeyFromPrivate: (sk) => publicOfImported(kind, importSk(sk)),
