@@ -2,6 +2,8 @@
 
 import type { Decoder } from '../codec/decoder.js';
 import { Encoder } from '../codec/encoder.js';
+import { encodeMemo, memoEncoding } from '../codec/encode-memo.js';
+import { varintSize } from '../codec/varint.js';
 import { signWithLabel, verifyWithLabel } from '../crypto/labeled.js';
 import type { CipherSuite } from '../crypto/provider.js';
 import { ArgumentError } from '../errors.js';
@@ -54,9 +56,26 @@ function encodeContent(e: Encoder, v: LeafNodeContent): void {
   encodeExtensions(e, v.extensions);
 }
 
-export function encodeLeafNode(e: Encoder, v: LeafNode): void {
+function encodeLeafNodeFields(e: Encoder, v: LeafNode): void {
   encodeContent(e, v);
   e.opaque(v.signature);
+}
+
+/** Memoized (codec/encode-memo.ts): a leaf is encoded for its signature, the tree hash, storage and GroupInfos. */
+export function encodeLeafNode(e: Encoder, v: LeafNode): void {
+  encodeMemo(e, v, encodeLeafNodeFields);
+}
+
+/** The encoding of a LeafNode's content (LeafNodeTBS without the group binding): its encoding minus the signature. */
+function contentBytes(v: LeafNodeContent): Uint8Array {
+  if (!('signature' in v)) {
+    const e = new Encoder();
+    encodeContent(e, v);
+    return e.finish();
+  }
+  const sig = (v as LeafNode).signature;
+  const all = memoEncoding(v as LeafNode, encodeLeafNodeFields);
+  return all.subarray(0, all.length - varintSize(sig.length) - sig.length);
 }
 
 export function decodeLeafNode(d: Decoder): LeafNode {
@@ -87,13 +106,11 @@ export function decodeLeafNode(d: Decoder): LeafNode {
 
 /** RFC 9420 §7.2: the LeafNodeTBS bytes. update/commit leaves need the group binding. */
 export function leafNodeTbsBytes(v: LeafNodeContent, ctx?: LeafNodeGroupContext): Uint8Array {
-  const e = new Encoder();
-  encodeContent(e, v);
-  if (v.leafNodeSource !== LeafNodeSource.keyPackage) {
-    if (ctx === undefined) throw new ArgumentError(`a leaf node of source ${v.leafNodeSource} is signed with a group id and leaf index`);
-    e.opaque(ctx.groupId).u32(ctx.leafIndex);
-  }
-  return e.finish();
+  const content = contentBytes(v);
+  if (v.leafNodeSource === LeafNodeSource.keyPackage) return content;
+  if (ctx === undefined) throw new ArgumentError(`a leaf node of source ${v.leafNodeSource} is signed with a group id and leaf index`);
+  const e = new Encoder(content.length + ctx.groupId.length + 8);
+  return e.raw(content).opaque(ctx.groupId).u32(ctx.leafIndex).finish();
 }
 
 /** Signs a LeafNode (SignWithLabel "LeafNodeTBS"). Extra fields of `content` are not copied. */

@@ -2,6 +2,7 @@
 
 import type { Decoder } from '../codec/decoder.js';
 import type { Encoder } from '../codec/encoder.js';
+import { encodeMemo } from '../codec/encode-memo.js';
 import type { LeafIndex } from './math.js';
 
 // RFC 9420 §7.1
@@ -12,8 +13,13 @@ export interface ParentNode {
   readonly unmergedLeaves: readonly LeafIndex[];
 }
 
-export function encodeParentNode(e: Encoder, v: ParentNode): void {
+function encodeParentNodeFields(e: Encoder, v: ParentNode): void {
   e.opaque(v.encryptionKey).opaque(v.parentHash).vector(v.unmergedLeaves, (e2, l) => void e2.u32(l));
+}
+
+/** Memoized (codec/encode-memo.ts): stored states and GroupInfos encode every parent of the tree. */
+export function encodeParentNode(e: Encoder, v: ParentNode): void {
+  encodeMemo(e, v, encodeParentNodeFields);
 }
 
 export function decodeParentNode(d: Decoder): ParentNode {
