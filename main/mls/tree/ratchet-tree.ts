@@ -6,7 +6,9 @@
 // Tree hashes (§7.8) are memoized per node. The memo is invisible state: each
 // entry is a pure function of the node's subtree, a derived tree copies its
 // parent's memo and drops only the entries on changed paths, so a commit costs
-// O(log n) hashing instead of O(n).
+// O(log n) hashing instead of O(n). The key and credential lookups of
+// tree-index.ts are invisible state of the same kind: a derived tree derives
+// them from its parent's by the changed nodes, when first asked.
 
 import type { CipherSuite } from '../crypto/provider.js';
 import { ArgumentError } from '../errors.js';
@@ -27,6 +29,7 @@ import {
 import { NodeType, type Node } from './node.js';
 import type { ParentNode } from './parent-node.js';
 import { computeNodeHash } from './tree-hash.js';
+import { TreeIndex } from './tree-index.js';
 
 /** The tree-hash memo of one tree: entries for one cipher suite's hash. */
 interface HashMemo {
@@ -34,17 +37,51 @@ interface HashMemo {
   hashes: (Uint8Array | undefined)[];
 }
 
+/** Where a tree's index comes from until it is computed: the tree it was derived from and the nodes that changed. */
+interface IndexOrigin {
+  readonly tree: RatchetTree;
+  readonly changed: readonly NodeIndex[];
+  /** Trees between this one and the nearest ancestor with an index: bounds how many old trees an origin keeps alive. */
+  readonly depth: number;
+}
+
+/** Past this many derivations without an index, a tree forgets its origin (and builds its index from scratch if asked). */
+const MAX_ORIGIN_DEPTH = 8;
+
 export class RatchetTree {
   /** Number of leaves: a power of two. */
   readonly nLeaves: number;
   /** Node slots, blank = undefined; length nodeWidth(nLeaves). */
   readonly nodes: readonly (Node | undefined)[];
   private memo: HashMemo | undefined;
+  private indexMemo: TreeIndex | undefined;
+  private origin: IndexOrigin | undefined;
 
-  private constructor(nodes: readonly (Node | undefined)[], nLeaves: number, memo: HashMemo | undefined) {
+  private constructor(nodes: readonly (Node | undefined)[], nLeaves: number, memo: HashMemo | undefined, origin?: IndexOrigin) {
     this.nodes = nodes;
     this.nLeaves = nLeaves;
     this.memo = memo;
+    this.origin = origin;
+  }
+
+  /**
+   * The key and credential lookups of this tree (tree-index.ts): derived from
+   * the tree it came from when that one has them (O(changes)), else built (O(n)).
+   */
+  index(): TreeIndex {
+    if (this.indexMemo === undefined) {
+      const o = this.origin;
+      this.indexMemo =
+        o === undefined
+          ? TreeIndex.build(this.nodes)
+          : o.tree.index().derive(
+              o.changed,
+              (x) => o.tree.nodes[x],
+              (x) => this.nodes[x],
+            );
+      this.origin = undefined;
+    }
+    return this.indexMemo;
   }
 
   /**
@@ -210,6 +247,11 @@ export class RatchetTree {
       memo = { suiteId: this.memo.suiteId, hashes };
     }
     const r = root(newLeafCount);
+    const changed: NodeIndex[] = [...changes.keys()];
+    // Nodes cut off by a smaller tree leave the index too.
+    for (let x = width; x < this.nodes.length; x++) if (this.nodes[x] !== undefined) changed.push(x as NodeIndex);
+    const depth = this.indexMemo === undefined && this.origin !== undefined ? this.origin.depth + 1 : 1;
+    const origin = depth <= MAX_ORIGIN_DEPTH ? { tree: this as RatchetTree, changed, depth } : undefined;
     for (const [x, v] of changes) {
       if (x >= width) throw new ArgumentError(`node ${x} is outside a tree of ${newLeafCount} leaves`);
       if (v !== undefined && (v.nodeType === NodeType.leaf) !== isLeaf(x)) throw new ArgumentError(`node ${x}: wrong node type for its position`);
@@ -219,7 +261,7 @@ export class RatchetTree {
         if (x !== r) for (const p of directPath(x, newLeafCount)) memo.hashes[p] = undefined;
       }
     }
-    return new RatchetTree(nodes, newLeafCount, memo);
+    return new RatchetTree(nodes, newLeafCount, memo, origin);
   }
 
   /** RFC 9420 §12.4.3.1: the leaf holding exactly this LeafNode (compared by encoding), if any. */
