@@ -14,6 +14,15 @@
 import { DecodeError } from '../errors.js';
 import { readVarint } from './varint.js';
 
+/**
+ * How decoded byte fields relate to the input. 'copy' (the default): each is a
+ * copy, so the caller may reuse the input. 'view': each is a view into the
+ * input, which must then be a buffer nobody else holds or changes (a decrypted
+ * plaintext, a private copy): one allocation per field less, and the input
+ * lives as long as any field of the result.
+ */
+export type DecodeBytes = 'copy' | 'view';
+
 export class Decoder {
   private pos: number;
   private readonly limit: number;
@@ -26,6 +35,7 @@ export class Decoder {
     start = 0,
     limit = buf.length,
     path?: (string | number)[],
+    readonly bytes: DecodeBytes = 'copy',
   ) {
     this.pos = start;
     this.limit = limit;
@@ -86,10 +96,10 @@ export class Decoder {
     return (BigInt(hi) << 32n) | BigInt(lo);
   }
 
-  /** Fixed-size raw bytes (a copy, so callers may keep it). */
+  /** Fixed-size raw bytes (a copy, or a view in 'view' mode). */
   raw(n: number, field: string): Uint8Array {
     this.need(n, field);
-    const out = this.buf.slice(this.pos, this.pos + n);
+    const out = this.bytes === 'view' ? this.buf.subarray(this.pos, this.pos + n) : this.buf.slice(this.pos, this.pos + n);
     this.pos += n;
     return out;
   }
@@ -114,7 +124,7 @@ export class Decoder {
     const n = this.varint(field);
     this.need(n, field);
     const end = this.pos + n;
-    const sub = new Decoder(this.buf, '', this.pos, end, this.path);
+    const sub = new Decoder(this.buf, '', this.pos, end, this.path, this.bytes);
     const items: T[] = [];
     this.path.push(field);
     try {
@@ -146,14 +156,19 @@ export class Decoder {
     return this.buf.slice(start, this.pos);
   }
 
+  /** The bytes from `start` to the current position as the mode gives fields: a view or a copy. */
+  consumed(start: number): Uint8Array {
+    return this.bytes === 'view' ? this.buf.subarray(start, this.pos) : this.buf.slice(start, this.pos);
+  }
+
   end(): void {
     if (this.remaining !== 0) this.fail(undefined, `${this.remaining} trailing bytes`);
   }
 }
 
-/** Decode a whole buffer with a struct decoder; trailing bytes are an error. */
-export function decode<T>(decodeFn: (d: Decoder) => T, bytes: Uint8Array, root: string): T {
-  const d = new Decoder(bytes, root);
+/** Decode a whole buffer with a struct decoder; trailing bytes are an error. See DecodeBytes for `mode`. */
+export function decode<T>(decodeFn: (d: Decoder) => T, bytes: Uint8Array, root: string, mode: DecodeBytes = 'copy'): T {
+  const d = new Decoder(bytes, root, 0, bytes.length, undefined, mode);
   const v = decodeFn(d);
   d.end();
   return v;

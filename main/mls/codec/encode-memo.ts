@@ -6,6 +6,7 @@
 // (readonly types; every change makes a new object), so an encoding computed
 // once stays that object's encoding, and the WeakMap lets it go with the
 // object. Like the tree-hash memo (tree/ratchet-tree.ts), it changes no result.
+// A decoder records the bytes it decoded such an object from (rememberEncoding).
 
 import { Encoder } from './encoder.js';
 
@@ -21,6 +22,15 @@ export function memoEncoding<T extends object>(v: T, encodeFn: (e: Encoder, v: T
     memo.set(v, b);
   }
   return b;
+}
+
+/**
+ * Records `bytes` as the encoding of `v`, decoded from them: the strict decoder
+ * (minimal varints, no trailing bytes, unknown values refused or kept as they
+ * came) makes decoding then encoding give back the same bytes.
+ */
+export function rememberEncoding(v: object, bytes: Uint8Array): void {
+  memo.set(v, bytes);
 }
 
 /** Writes the memoized encoding of `v` into `e`. */

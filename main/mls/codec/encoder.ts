@@ -79,13 +79,23 @@ export class Encoder {
 
   /**
    * T items<V>: the length prefix counts bytes, not items, so the items are
-   * encoded first, in place after one byte kept for the prefix (enough below 64
-   * bytes); a longer vector is moved right by the prefix's extra bytes.
+   * encoded first (opaqueWith).
    */
   vector<T>(items: readonly T[], encodeItem: (e: Encoder, item: T) => void): this {
+    return this.opaqueWith((e) => {
+      for (const it of items) encodeItem(e, it);
+    });
+  }
+
+  /**
+   * opaque data<V> whose bytes `fill` writes into this encoder: in place after
+   * one byte kept for the length prefix (enough below 64 bytes); longer data is
+   * moved right by the prefix's extra bytes. No intermediate copy of the data.
+   */
+  opaqueWith(fill: (e: Encoder) => void): this {
     this.reserve(1);
     const at = this.len++;
-    for (const it of items) encodeItem(this, it);
+    fill(this);
     const n = this.len - at - 1;
     const size = varintSize(n);
     if (size > 1) {
@@ -115,7 +125,10 @@ export class Encoder {
     return this;
   }
 
+  /** The encoding. The encoder must not be used afterwards (the result may share its buffer). */
   finish(): Uint8Array {
+    // Mostly full (a large encoding grown by doubling usually is): hand over the buffer instead of copying it.
+    if (this.len >= 4096 && this.len * 4 >= this.buf.length * 3) return this.buf.subarray(0, this.len);
     return this.buf.slice(0, this.len);
   }
 }

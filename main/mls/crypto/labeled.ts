@@ -48,12 +48,20 @@ export function deriveTreeSecret(
   return expandWithLabel(suite, secret, label, new Encoder().u32(generation).finish(), length);
 }
 
+/**
+ * What is signed: the content's bytes, or a function that encodes them, which
+ * then writes them straight into SignContent (a commit or a GroupInfo with the
+ * tree is large, and copying it twice more cost as much as hashing it).
+ */
+export type SignedContent = Uint8Array | ((e: Encoder) => void);
+
 /** RFC 9420 §5.1.2: SignContent { opaque label<V>; opaque content<V>; } */
-function signContent(label: string, content: Uint8Array): Uint8Array {
-  return new Encoder().opaque(mlsLabel(label)).opaque(content).finish();
+function signContent(label: string, content: SignedContent): Uint8Array {
+  const e = new Encoder().opaque(mlsLabel(label));
+  return (content instanceof Uint8Array ? e.opaque(content) : e.opaqueWith(content)).finish();
 }
 
-export function signWithLabel(suite: CipherSuite, privateKey: Uint8Array, label: string, content: Uint8Array): Uint8Array {
+export function signWithLabel(suite: CipherSuite, privateKey: Uint8Array, label: string, content: SignedContent): Uint8Array {
   return suite.signature.sign(privateKey, signContent(label, content));
 }
 
@@ -61,7 +69,7 @@ export function verifyWithLabel(
   suite: CipherSuite,
   publicKey: Uint8Array,
   label: string,
-  content: Uint8Array,
+  content: SignedContent,
   signature: Uint8Array,
 ): boolean {
   return suite.signature.verify(publicKey, signContent(label, content), signature);

@@ -2,7 +2,7 @@
 
 import type { Decoder } from '../codec/decoder.js';
 import type { Encoder } from '../codec/encoder.js';
-import { encodeMemo } from '../codec/encode-memo.js';
+import { encodeMemo, rememberEncoding } from '../codec/encode-memo.js';
 import { decodeUpdatePath, encodeUpdatePath, type UpdatePath } from '../tree/update-path.js';
 import { decodeProposalOrRef, encodeProposalOrRef, type ProposalOrRef } from './proposal-or-ref.js';
 
@@ -27,7 +27,10 @@ export function encodeCommit(e: Encoder, v: Commit): void {
 }
 
 export function decodeCommit(d: Decoder): Commit {
+  const start = d.offset;
   const proposals = d.vector('proposals', decodeProposalOrRef);
   const path = d.optional('path', decodeUpdatePath);
-  return path === undefined ? { proposals } : { proposals, path };
+  const commit = path === undefined ? { proposals } : { proposals, path };
+  rememberEncoding(commit, d.consumed(start));
+  return commit;
 }

@@ -3,7 +3,7 @@
 
 import type { Decoder } from '../codec/decoder.js';
 import { Encoder, encode } from '../codec/encoder.js';
-import { encodeMemo, memoEncoding } from '../codec/encode-memo.js';
+import { encodeMemo, memoEncoding, rememberEncoding } from '../codec/encode-memo.js';
 import { varintSize } from '../codec/varint.js';
 import type { CipherSuite, CipherSuiteId } from '../crypto/provider.js';
 import { isCipherSuiteId } from '../crypto/provider.js';
@@ -49,6 +49,7 @@ function tbsBytes(v: KeyPackage): Uint8Array {
 }
 
 export function decodeKeyPackage(d: Decoder): KeyPackage {
+  const start = d.offset;
   const version = d.u16('version');
   if (version !== PROTOCOL_VERSION_MLS10) d.fail('version', `unsupported protocol version ${version}`);
   const cipherSuite = d.u16('cipher_suite');
@@ -57,7 +58,9 @@ export function decodeKeyPackage(d: Decoder): KeyPackage {
   const leafNode = d.field('leaf_node', decodeLeafNode);
   const extensions = decodeExtensions(d);
   const signature = d.opaque('signature');
-  return { version, cipherSuite, initKey, leafNode, extensions, signature };
+  const kp = { version, cipherSuite, initKey, leafNode, extensions, signature };
+  rememberEncoding(kp, d.consumed(start));
+  return kp;
 }
 
 export function keyPackageBytes(v: KeyPackage): Uint8Array {

@@ -2,7 +2,7 @@
 
 import type { Decoder } from '../codec/decoder.js';
 import { Encoder } from '../codec/encoder.js';
-import { encodeMemo, memoEncoding } from '../codec/encode-memo.js';
+import { encodeMemo, memoEncoding, rememberEncoding } from '../codec/encode-memo.js';
 import { varintSize } from '../codec/varint.js';
 import { signWithLabel, verifyWithLabel } from '../crypto/labeled.js';
 import type { CipherSuite } from '../crypto/provider.js';
@@ -79,6 +79,7 @@ function contentBytes(v: LeafNodeContent): Uint8Array {
 }
 
 export function decodeLeafNode(d: Decoder): LeafNode {
+  const start = d.offset;
   const encryptionKey = d.opaque('encryption_key');
   const signatureKey = d.opaque('signature_key');
   const credential = d.field('credential', decodeCredential);
@@ -101,7 +102,9 @@ export function decodeLeafNode(d: Decoder): LeafNode {
   }
   const extensions = decodeExtensions(d);
   const signature = d.opaque('signature');
-  return { ...base, ...variant, extensions, signature } as LeafNode;
+  const leaf = { ...base, ...variant, extensions, signature } as LeafNode;
+  rememberEncoding(leaf, d.consumed(start));
+  return leaf;
 }
 
 /** RFC 9420 §7.2: the LeafNodeTBS bytes. update/commit leaves need the group binding. */

@@ -2,7 +2,7 @@
 
 import type { Decoder } from '../codec/decoder.js';
 import type { Encoder } from '../codec/encoder.js';
-import { encodeMemo } from '../codec/encode-memo.js';
+import { encodeMemo, rememberEncoding } from '../codec/encode-memo.js';
 import type { LeafIndex } from './math.js';
 
 // RFC 9420 §7.1
@@ -23,6 +23,7 @@ export function encodeParentNode(e: Encoder, v: ParentNode): void {
 }
 
 export function decodeParentNode(d: Decoder): ParentNode {
+  const start = d.offset;
   const encryptionKey = d.opaque('encryption_key');
   const parentHash = d.opaque('parent_hash');
   const unmergedLeaves = d.vector('unmerged_leaves', (d2) => {
@@ -30,5 +31,7 @@ export function decodeParentNode(d: Decoder): ParentNode {
     if (l > 0x7fffffff) d2.fail('leaf_index', `leaf index ${l} out of range`);
     return l as LeafIndex;
   });
-  return { encryptionKey, parentHash, unmergedLeaves };
+  const node = { encryptionKey, parentHash, unmergedLeaves };
+  rememberEncoding(node, d.consumed(start));
+  return node;
 }

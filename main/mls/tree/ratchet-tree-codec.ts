@@ -4,7 +4,7 @@
 // ratchet_tree is non-blank"), then pads the array to a full tree. Leaves sit at
 // even positions ("The leaves of the tree are stored in even-numbered entries").
 
-import { Decoder } from '../codec/decoder.js';
+import { Decoder, type DecodeBytes } from '../codec/decoder.js';
 import { Encoder } from '../codec/encoder.js';
 import { ArgumentError } from '../errors.js';
 import { decodeNode, encodeNode, NodeType, type Node } from './node.js';
@@ -41,8 +41,9 @@ export function ratchetTreeBytes(tree: RatchetTree): Uint8Array {
   return e.finish();
 }
 
-export function ratchetTreeFromBytes(bytes: Uint8Array): RatchetTree {
-  const d = new Decoder(bytes, 'ratchet_tree');
+/** `mode` 'view' only for bytes the engine owns (codec/decoder.ts DecodeBytes). */
+export function ratchetTreeFromBytes(bytes: Uint8Array, mode: DecodeBytes = 'copy'): RatchetTree {
+  const d = new Decoder(bytes, 'ratchet_tree', 0, bytes.length, undefined, mode);
   const t = decodeRatchetTree(d);
   d.end();
   return t;
