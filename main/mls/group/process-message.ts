@@ -142,7 +142,7 @@ function processPastPrivate(suite: CipherSuite, state: GroupState, pm: PrivateMe
   }
   // §12.1, §12.4.2: handshake messages only in the current epoch.
   if (pm.contentType !== ContentType.application) throw new ValidationError(`PrivateMessage: a handshake message of past epoch ${pm.epoch} (the group is at epoch ${state.groupContext.epoch})`);
-  const keyOf = (l: LeafIndex): Uint8Array | undefined => past.signatureKeys[l];
+  const keyOf = (l: LeafIndex): Uint8Array | undefined => past.signatureKeys.at(l);
   const r = unprotectPrivate(suite, pm, {
     groupContext: past.groupContext,
     senderDataSecret: past.senderDataSecret,

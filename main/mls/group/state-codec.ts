@@ -36,6 +36,7 @@ import { directPath, leafIndex, nodeWidth, root, type NodeIndex } from '../tree/
 import { decodeNode, encodeNode, NodeType, type Node } from '../tree/node.js';
 import { RatchetTree } from '../tree/ratchet-tree.js';
 import { decodeGroupContext, encodeGroupContext } from './group-context.js';
+import { signatureKeyList } from './past-signature-keys.js';
 import { CONFIG_LIMITS, DEFAULT_GROUP_CONFIG, type EpochKeys, type GroupConfig, type GroupState, type PastEpoch } from './state.js';
 
 export const GROUP_STATE_FORMAT = 2;
@@ -110,7 +111,7 @@ function encodePastEpoch(e: Encoder, p: PastEpoch, encodeTree: EncodeTree): void
   encodeGroupContext(e, p.groupContext);
   e.opaque(p.senderDataSecret);
   encodeTree(e, p.secretTree);
-  e.vector(p.signatureKeys, (e2, k) => void e2.optional(k, (e3, v) => void e3.opaque(v)));
+  e.vector(signatureKeyList(p.signatureKeys), (e2, k) => void e2.optional(k, (e3, v) => void e3.opaque(v)));
 }
 
 export function encodeGroupState(e: Encoder, s: GroupState): void {

@@ -15,6 +15,7 @@ import type { LeafIndex } from '../tree/math.js';
 import type { TreePrivateKeys } from '../tree/private-keys.js';
 import type { RatchetTree } from '../tree/ratchet-tree.js';
 import type { GroupContext } from './group-context.js';
+import type { LeafSignatureKeys } from './past-signature-keys.js';
 
 /** Local policy of one member; not part of the protocol, but stored with the state. */
 export interface GroupConfig {
@@ -97,8 +98,8 @@ export interface PastEpoch {
   readonly groupContext: GroupContext;
   readonly senderDataSecret: Uint8Array;
   readonly secretTree: SecretTreeState;
-  /** Signature key of each leaf in that epoch (undefined: blank), indexed by leaf. */
-  readonly signatureKeys: readonly (Uint8Array | undefined)[];
+  /** Signature key of each leaf in that epoch (undefined: blank), by leaf index (past-signature-keys.ts). */
+  readonly signatureKeys: LeafSignatureKeys;
 }
 
 export interface GroupState {
