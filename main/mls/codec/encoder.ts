@@ -17,7 +17,8 @@ export class Encoder {
     this.buf = new Uint8Array(capacity);
   }
 
-  private reserve(n: number): void {
+  /** Room for n more bytes (a caller that knows the size spares the doublings). */
+  reserve(n: number): void {
     if (this.len + n <= this.buf.length) return;
     let cap = this.buf.length * 2;
     while (cap < this.len + n) cap *= 2;

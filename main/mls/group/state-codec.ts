@@ -33,7 +33,7 @@ import { decodeProposal, encodeProposal } from '../messages/proposal.js';
 import { decodeReInit, encodeReInit } from '../messages/proposals/reinit.js';
 import { decodeSecretTreeState, encodeSecretTreeState, type SecretTreeState } from '../schedule/secret-tree.js';
 import { directPath, leafIndex, nodeWidth, root, type NodeIndex } from '../tree/math.js';
-import { decodeNode, encodeNode, NodeType, type Node } from '../tree/node.js';
+import { decodeNode, encodeOptionalNode, NodeType, type Node } from '../tree/node.js';
 import { RatchetTree } from '../tree/ratchet-tree.js';
 import { decodeGroupContext, encodeGroupContext } from './group-context.js';
 import { signatureKeyList } from './past-signature-keys.js';
@@ -56,7 +56,7 @@ const NH: Record<CipherSuiteId, number> = { 1: 32, 2: 32, 3: 32, 4: 64, 5: 64, 6
 
 function encodeTreeFull(e: Encoder, tree: RatchetTree): void {
   e.u32(tree.nLeaves);
-  e.vector(tree.nodes, (e2, n) => void e2.optional(n, encodeNode));
+  e.opaqueWith((w) => tree.writeSlots(w, tree.width, encodeOptionalNode));
 }
 
 function decodeTreeFull(d: Decoder): RatchetTree {
@@ -111,7 +111,12 @@ function encodePastEpoch(e: Encoder, p: PastEpoch, encodeTree: EncodeTree): void
   encodeGroupContext(e, p.groupContext);
   e.opaque(p.senderDataSecret);
   encodeTree(e, p.secretTree);
-  e.vector(signatureKeyList(p.signatureKeys), (e2, k) => void e2.optional(k, (e3, v) => void e3.opaque(v)));
+  e.opaqueWith((w) => {
+    for (const k of signatureKeyList(p.signatureKeys)) {
+      if (k === undefined) w.u8(0);
+      else w.u8(1).opaque(k);
+    }
+  });
 }
 
 export function encodeGroupState(e: Encoder, s: GroupState): void {
@@ -254,8 +259,11 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+/** About the bytes per tree slot of a stored state (most are leaves and parents): a first guess for the buffer. */
+export const STATE_BYTES_PER_SLOT = 128;
+
 export function groupStateBytes(s: GroupState): Uint8Array {
-  const e = new Encoder();
+  const e = new Encoder(s.tree.width * STATE_BYTES_PER_SLOT);
   encodeGroupState(e, s);
   return e.finish();
 }

@@ -19,7 +19,7 @@ import { ArgumentError, DecodeError } from '../errors.js';
 import { decodeSecretTreeHeader, encodeSecretTreeHeader, type SecretTreeHeader, type SecretTreeState } from '../schedule/secret-tree.js';
 import { secretTreeFromRows, secretTreeRowDiff, secretTreeRows, type SecretTreeRow } from '../schedule/secret-tree-rows.js';
 import { equalBytes } from '../util/bytes.js';
-import { decodeGroupStateWith, encodeGroupStateWith } from './state-codec.js';
+import { decodeGroupStateWith, encodeGroupStateWith, STATE_BYTES_PER_SLOT } from './state-codec.js';
 import type { GroupState, PastEpoch } from './state.js';
 
 export type { SecretTreeRow } from '../schedule/secret-tree-rows.js';
@@ -63,7 +63,7 @@ export interface StateDelta {
 }
 
 function coreOf(state: GroupState): Uint8Array {
-  const e = new Encoder();
+  const e = new Encoder(state.tree.width * STATE_BYTES_PER_SLOT);
   encodeGroupStateWith(e, state, GROUP_STATE_CORE_FORMAT, encodeSecretTreeHeader);
   return e.finish();
 }

@@ -7,14 +7,14 @@
 import { Decoder, type DecodeBytes } from '../codec/decoder.js';
 import { Encoder } from '../codec/encoder.js';
 import { ArgumentError } from '../errors.js';
-import { decodeNode, encodeNode, NodeType, type Node } from './node.js';
+import { decodeNode, encodeOptionalNode, NodeType, type Node } from './node.js';
 import { RatchetTree } from './ratchet-tree.js';
 
 export function encodeRatchetTree(e: Encoder, tree: RatchetTree): void {
   let last = tree.nodes.length - 1;
   while (last >= 0 && tree.nodes[last] === undefined) last--;
-  const slots = tree.nodes.slice(0, last + 1);
-  e.vector(slots, (e2, n) => void e2.optional(n, encodeNode));
+  // The tree's memoized runs of slots (slot-encodings.ts): a GroupInfo carrying a large tree copies most of it.
+  e.opaqueWith((w) => tree.writeSlots(w, last + 1, encodeOptionalNode));
 }
 
 export function decodeRatchetTree(d: Decoder): RatchetTree {

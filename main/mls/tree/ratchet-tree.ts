@@ -12,7 +12,7 @@
 
 import type { CipherSuite } from '../crypto/provider.js';
 import { ArgumentError } from '../errors.js';
-import { encode } from '../codec/encoder.js';
+import { encode, type Encoder } from '../codec/encoder.js';
 import { equalBytes } from '../util/bytes.js';
 import { encodeLeafNode, type LeafNode } from './leaf-node.js';
 import {
@@ -30,6 +30,7 @@ import { NodeType, type Node } from './node.js';
 import type { ParentNode } from './parent-node.js';
 import { computeNodeHash } from './tree-hash.js';
 import { TreeIndex } from './tree-index.js';
+import { SlotEncodings, type WriteSlot } from './slot-encodings.js';
 
 /** The tree-hash memo of one tree: entries for one cipher suite's hash. */
 interface HashMemo {
@@ -56,12 +57,20 @@ export class RatchetTree {
   private memo: HashMemo | undefined;
   private indexMemo: TreeIndex | undefined;
   private origin: IndexOrigin | undefined;
+  private slotMemo: SlotEncodings | undefined;
 
-  private constructor(nodes: readonly (Node | undefined)[], nLeaves: number, memo: HashMemo | undefined, origin?: IndexOrigin) {
+  private constructor(nodes: readonly (Node | undefined)[], nLeaves: number, memo: HashMemo | undefined, origin?: IndexOrigin, slotMemo?: SlotEncodings) {
     this.nodes = nodes;
     this.nLeaves = nLeaves;
     this.memo = memo;
     this.origin = origin;
+    this.slotMemo = slotMemo;
+  }
+
+  /** Writes the encodings of slots [0, count) with `writeSlot`, reusing runs of them memoized by this tree or the trees it derives from (slot-encodings.ts). */
+  writeSlots(e: Encoder, count: number, writeSlot: WriteSlot): void {
+    this.slotMemo ??= SlotEncodings.empty(this.nodes.length);
+    this.slotMemo.write(e, this.nodes, count, writeSlot);
   }
 
   /**
@@ -261,7 +270,7 @@ export class RatchetTree {
         if (x !== r) for (const p of directPath(x, newLeafCount)) memo.hashes[p] = undefined;
       }
     }
-    return new RatchetTree(nodes, newLeafCount, memo, origin);
+    return new RatchetTree(nodes, newLeafCount, memo, origin, this.slotMemo?.derive(changed, width));
   }
 
   /** RFC 9420 §12.4.3.1: the leaf holding exactly this LeafNode (compared by encoding), if any. */
