@@ -7,7 +7,7 @@ import type { DhGroup } from '../primitives.js';
 import type { KemName } from '../provider.js';
 import { isSmallOrderPoint } from '../small-order.js';
 import { isValidScalar, KEMS, randomScalar } from '../suites.js';
-import { importPrivate, importPublic, publicOfImported, u8, type KeyKind } from './keys.js';
+import { importPrivate, importPublic, own, publicOfImported, type KeyKind } from './keys.js';
 import { randomBytes } from './random.js';
 
 const KIND: Readonly<Record<KemName, KeyKind>> = {
@@ -38,7 +38,7 @@ export function nodeDh(kem: KemName): DhGroup {
     const publicKey = importPublic(kind, pk);
     let out: Uint8Array;
     try {
-      out = u8(diffieHellman({ privateKey, publicKey }));
+      out = own(diffieHellman({ privateKey, publicKey }));
     } catch {
       // OpenSSL fails X25519/X448 derivation whose result is zero (a low-order point).
       throw new CryptoError(`${kem}: invalid public key (low order) or private key`);

@@ -109,6 +109,16 @@ export function u8(b: Buffer): Uint8Array {
   return out;
 }
 
+/**
+ * A plain Uint8Array of a Buffer's bytes: a view when the Buffer has its
+ * memory to itself (digests, signatures and DH outputs come so from
+ * node:crypto), a copy when it sits in Node's shared pool. Saves a copy per
+ * primitive call without keeping a pool slab alive.
+ */
+export function own(b: Buffer): Uint8Array {
+  return b.byteOffset === 0 && b.buffer.byteLength === b.length ? new Uint8Array(b.buffer, 0, b.length) : u8(b);
+}
+
 function fromB64(s: string | undefined, size: number): Uint8Array {
   const b = Buffer.from(s ?? '', 'base64url');
   if (b.length > size) throw new CryptoError(`JWK member of ${b.length} bytes, expected at most ${size}`);

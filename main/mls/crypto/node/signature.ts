@@ -6,7 +6,7 @@ import { CryptoError } from '../../errors.js';
 import { ed25519Canonical, ed448Canonical } from '../eddsa-checks.js';
 import type { Signature, SignatureName } from '../provider.js';
 import { isValidScalar, KEMS, randomScalar } from '../suites.js';
-import { exportPrivate, exportPublic, importPrivate, importPublic, publicOfImported, u8, type KeyKind } from './keys.js';
+import { exportPrivate, exportPublic, importPrivate, importPublic, own, publicOfImported, type KeyKind } from './keys.js';
 import { randomBytes } from './random.js';
 
 function eddsa(name: 'Ed25519' | 'Ed448'): Signature {
@@ -19,7 +19,7 @@ function eddsa(name: 'Ed25519' | 'Ed448'): Signature {
       return { privateKey: exportPrivate(kind, privateKey), publicKey: exportPublic(kind, privateKey) };
     },
     publicKeyFromPrivate: (sk) => publicOfImported(kind, importPrivate(kind, sk)),
-    sign: (sk, message) => u8(nodeSign(null, message, importPrivate(kind, sk))),
+    sign: (sk, message) => own(nodeSign(null, message, importPrivate(kind, sk))),
     verify(pk, message, sig) {
       if (!canonical(pk, sig)) return false;
       try {
@@ -53,7 +53,7 @@ function ecdsa(name: 'ECDSA-P256' | 'ECDSA-P384' | 'ECDSA-P521'): Signature {
       return { privateKey: sk, publicKey: publicOfImported(kind, importSk(sk)) };
     },
     publicKeyFromPrivate: (sk) => publicOfImported(kind, importSk(sk)),
-    sign: (sk, message) => u8(nodeSign(hash, message, { key: importSk(sk), dsaEncoding: 'der' })),
+    sign: (sk, message) => own(nodeSign(hash, message, { key: importSk(sk), dsaEncoding: 'der' })),
     verify(pk, message, sig) {
       try {
         return nodeVerify(hash, message, { key: importPublic(kind, pk), dsaEncoding: 'der' }, sig);
