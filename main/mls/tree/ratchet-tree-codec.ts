@@ -8,11 +8,12 @@ import { Decoder, type DecodeBytes } from '../codec/decoder.js';
 import { Encoder } from '../codec/encoder.js';
 import { ArgumentError } from '../errors.js';
 import { decodeNode, encodeOptionalNode, NodeType, type Node } from './node.js';
+import type { NodeIndex } from './math.js';
 import { RatchetTree } from './ratchet-tree.js';
 
 export function encodeRatchetTree(e: Encoder, tree: RatchetTree): void {
-  let last = tree.nodes.length - 1;
-  while (last >= 0 && tree.nodes[last] === undefined) last--;
+  let last = tree.width - 1;
+  while (last >= 0 && tree.node(last as NodeIndex) === undefined) last--;
   // The tree's memoized runs of slots (slot-encodings.ts): a GroupInfo carrying a large tree copies most of it.
   e.opaqueWith((w) => tree.writeSlots(w, last + 1, encodeOptionalNode));
 }

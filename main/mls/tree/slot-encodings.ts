@@ -43,18 +43,18 @@ export class SlotEncodings {
   }
 
   /** Writes slots [0, count) (count <= width): whole runs from the memo, a partial last run afresh. */
-  write(e: Encoder, slots: readonly (Node | undefined)[], count: number, writeSlot: WriteSlot): void {
+  write(e: Encoder, slot: (x: number) => Node | undefined, count: number, writeSlot: WriteSlot): void {
     const whole = Math.floor(count / RUN);
     for (let k = 0; k < whole; k++) {
       let b = this.runs[k];
       if (b === undefined) {
         const w = new Buffered(RUN * 64);
-        for (let x = k * RUN; x < (k + 1) * RUN; x++) writeSlot(w, slots[x]);
+        for (let x = k * RUN; x < (k + 1) * RUN; x++) writeSlot(w, slot(x));
         b = w.finish();
         this.runs[k] = b;
       }
       e.raw(b);
     }
-    for (let x = whole * RUN; x < count; x++) writeSlot(e, slots[x]);
+    for (let x = whole * RUN; x < count; x++) writeSlot(e, slot(x));
   }
 }
