@@ -3,7 +3,7 @@
 // only differ in their primitives.
 
 import { CryptoError } from '../errors.js';
-import { concat, toHex, utf8 } from '../util/bytes.js';
+import { bytesKey, concat, utf8 } from '../util/bytes.js';
 import { Lru } from './lru.js';
 import type { DhGroup } from './primitives.js';
 import type { Aead, Hpke, HpkeCiphertext, HpkeKeyPair, HpkeRecipient, Kdf } from './provider.js';
@@ -76,7 +76,7 @@ export function makeHpke(p: HpkeParts): Hpke {
   const publicOf = new Lru<Uint8Array>(128);
 
   function publicKeyFromPrivate(sk: Uint8Array): Uint8Array {
-    const k = toHex(sk);
+    const k = bytesKey(sk);
     const hit = publicOf.get(k);
     if (hit !== undefined) return hit.slice();
     if (!isValidScalar(kem, sk)) throw new CryptoError(`${kem.kem}: private key of ${sk.length} bytes is not a valid key`);

@@ -2,6 +2,7 @@
 // (RFC 9420 §5.1.2, §5.1.3, §5.2, §8). The "MLS 1.0 " prefix gives domain separation.
 
 import { Encoder } from '../codec/encoder.js';
+import { varintSize } from '../codec/varint.js';
 import { utf8 } from '../util/bytes.js';
 import type { CipherSuite, HpkeCiphertext, HpkeRecipient } from './provider.js';
 
@@ -28,7 +29,10 @@ export function expandWithLabel(
   context: Uint8Array,
   length: number,
 ): Uint8Array {
-  const info = new Encoder().u16(length).opaque(mlsLabel(label)).opaque(context).finish();
+  const l = mlsLabel(label);
+  // Sized exactly: every key, nonce and ratchet step goes through here, so no buffer to grow or copy.
+  const size = 2 + varintSize(l.length) + l.length + varintSize(context.length) + context.length;
+  const info = new Encoder(size).u16(length).opaque(l).opaque(context).finish();
   return suite.kdf.expand(secret, info, length);
 }
 
