@@ -148,7 +148,9 @@ export function stateDelta(before: GroupState, after: GroupState): StateDelta {
  */
 export function stateFromParts(core: Uint8Array, trees: ReadonlyMap<bigint, readonly SecretTreeRow[]>): GroupState {
   const used = new Set<bigint>();
-  const d = new Decoder(core, 'GroupStateCore');
+  // One copy of the core, which the state then views field by field (as groupStateFromBytes does).
+  const own = core.slice();
+  const d = new Decoder(own, 'GroupStateCore', 0, own.length, undefined, 'view');
   const state = decodeGroupStateWith(d, GROUP_STATE_CORE_FORMAT, (dd, epoch) => {
     const header = decodeSecretTreeHeader(dd);
     const rows = trees.get(epoch);
