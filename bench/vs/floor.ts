@@ -32,6 +32,8 @@ export interface UnitCosts {
   derive: number;
   hash: number;
   hashPerByte: number;
+  /** One HKDF step of one block (HMAC): ExpandWithLabel, DeriveSecret, DeriveTreeSecret, Extract. */
+  kdf: number;
   aead: number;
   aeadPerByte: number;
   /** Extra cost per byte of signing and verifying a long message (Ed25519 hashes it: twice to sign, once to verify). */
@@ -80,6 +82,8 @@ export function measureUnits(suite: CipherSuite = getProvider().getSuite(1), n =
     suite.hpke.deriveKeyPair(ikm);
   });
   const hash = perOp(4 * n, () => suite.hash.digest(msg.subarray(0, 128)));
+  const prk = new Uint8Array(suite.kdf.size).fill(4);
+  const kdf = perOp(4 * n, () => suite.kdf.expand(prk, msg.subarray(0, 40), suite.kdf.size));
   const hashBig = perOp(8, () => suite.hash.digest(big));
   const aead = perOp(4 * n, () => suite.aead.seal(key, nonce, msg.subarray(0, 16), msg.subarray(0, 64)));
   const aeadBig = perOp(8, () => suite.aead.seal(key, nonce, new Uint8Array(0), big));
@@ -94,6 +98,7 @@ export function measureUnits(suite: CipherSuite = getProvider().getSuite(1), n =
     derive,
     hash,
     hashPerByte: Math.max(0, hashBig - hash) / big.length,
+    kdf,
     aead,
     aeadPerByte: Math.max(0, aeadBig - aead) / big.length,
     signPerByte: Math.max(0, signBig - sign) / big.length,
@@ -113,11 +118,12 @@ export interface StepOps {
   derive: number;
   hash: number;
   hashBytes: number;
+  kdf: number;
   aead: number;
   aeadBytes: number;
 }
 
-const ZERO: StepOps = { verify: 0, verifyBytes: 0, sign: 0, signBytes: 0, seal: 0, open: 0, derive: 0, hash: 0, hashBytes: 0, aead: 0, aeadBytes: 0 };
+const ZERO: StepOps = { verify: 0, verifyBytes: 0, sign: 0, signBytes: 0, seal: 0, open: 0, derive: 0, hash: 0, hashBytes: 0, kdf: 0, aead: 0, aeadBytes: 0 };
 
 /** Floor in milliseconds. */
 export function floorMs(ops: StepOps, u: UnitCosts): number {
@@ -131,15 +137,32 @@ export function floorMs(ops: StepOps, u: UnitCosts): number {
     ops.derive * u.derive +
     ops.hash * u.hash +
     ops.hashBytes * u.hashPerByte +
+    ops.kdf * u.kdf +
     ops.aead * u.aead +
     ops.aeadBytes * u.aeadPerByte;
   return us / 1000;
 }
 
-/** The key schedule of one epoch (§8): about this many HKDF steps, each one HMAC or two. */
-const KEY_SCHEDULE_HASHES = 30;
-/** One PrivateMessage (§6.3): content and sender data AEAD, their key derivations. */
-const PRIVATE_MESSAGE = { aead: 2, hash: 8 };
+/**
+ * The key schedule of one epoch (§8): extract and expand to joiner_secret,
+ * extract to the member secret, welcome_secret, epoch_secret and its nine
+ * derived secrets, then the confirmation tag (a MAC); two transcript hashes.
+ */
+const KEY_SCHEDULE: Partial<StepOps> = { kdf: 15, hash: 2 };
+
+/**
+ * One handshake PrivateMessage (§6.3), for its sender and its receiver alike:
+ * content and sender-data AEAD, the sender-data key and nonce, and the
+ * sender's first handshake key of the epoch: the secret tree is expanded down
+ * to its leaf (both children at each level, §9), the leaf's two ratchets, then
+ * key, nonce and next secret (§9.1).
+ */
+function privateHandshake(tree: RatchetTree): Partial<StepOps> {
+  return { aead: 2, kdf: 2 + 2 * tree.depth + 2 + 3 };
+}
+
+/** §7.4: each path node's node_secret and next path_secret (its key pair is `derive`), then commit_secret. */
+const pathKdf = (nodes: number): number => 2 * nodes + 1;
 
 /** Seals an UpdatePath from `sender` costs in `tree` (RFC 9420 §7.6: one per resolution node of each copath child, new leaves excluded). */
 function pathSeals(tree: RatchetTree, sender: LeafIndex, exclude: ReadonlySet<number> = new Set()): number {
@@ -192,48 +215,64 @@ export function stepOps(n: number, a: ArborArtifacts): Record<StepName, StepOps>
   const gi = welcomeGroupInfoSize(a.welcome);
   const addTree = a.creatorAfterAdd.tree;
   const commitBytes = a.addCommit.length;
+  const fdpAdd = addTree.filteredDirectPath(leaf(a.creatorAfterAdd)).length;
   const add = sum(
     // §10.1, §7.3: each KeyPackage's signature and its leaf's.
     { verify: 2 * k },
     // §12.4.3.1: GroupSecrets sealed to each new member's init_key; the path's seals (none: every other leaf is new).
     { seal: k + pathSeals(a.creatorAfterAdd.tree, leaf(a.creatorAfterAdd), new Set(Array.from({ length: k }, (_, i) => i + 1))) },
     // §7.4: the committer's new leaf key and path keys.
-    { derive: addTree.filteredDirectPath(leaf(a.creatorAfterAdd)).length + 1 },
+    { derive: fdpAdd + 1, kdf: pathKdf(fdpAdd) },
     // §7.2 leaf, §6.1 commit (covering every KeyPackage), §12.4.3.1 GroupInfo (covering the tree).
     { sign: 3, signBytes: commitBytes + gi },
     // §5.2 KeyPackageRef of each new member; §7.8 the new tree's hash; §8.2 transcript hash over the commit.
     { hash: k, hashBytes: 2 * commitBytes },
     treeHashOps(addTree),
-    { hash: KEY_SCHEDULE_HASHES + 1, hashBytes: gi }, // + HPKE's info hash over encrypted_group_info, once
+    KEY_SCHEDULE,
+    { hash: 1, hashBytes: gi, kdf: 2 }, // HPKE's info hash over encrypted_group_info, once; welcome key and nonce
     // §12.4.3.1 encrypted_group_info; §6.3 the commit's PrivateMessage.
-    { aead: 1 + PRIVATE_MESSAGE.aead, aeadBytes: gi + commitBytes, hash: PRIVATE_MESSAGE.hash },
+    { aead: 1, aeadBytes: gi + commitBytes },
+    privateHandshake(a.creatorAfterAdd.tree),
   );
   const joinTree = a.joiner.tree;
+  const joinDerives = receiverDerives(joinTree, a.creatorAfterAdd.ownLeaf, a.joiner.ownLeaf);
   const join = sum(
-    { open: 1, aead: 1, aeadBytes: gi, hash: 2 + KEY_SCHEDULE_HASHES, hashBytes: gi }, // GroupSecrets, GroupInfo, KeyPackageRef
+    { open: 1, aead: 1, aeadBytes: gi, hash: 1, hashBytes: gi }, // GroupSecrets, GroupInfo, own KeyPackageRef
+    // From joiner_secret on; the welcome key and nonce take the place of the schedule's first two steps.
+    KEY_SCHEDULE,
     { verify: 1, verifyBytes: gi }, // §12.4.3.1 GroupInfo signature
     { verify: joinTree.memberLeaves().length }, // §12.4.3.1 → §7.3 every leaf's signature
     treeHashOps(joinTree),
     { hash: nonBlankParents(joinTree) }, // §7.9.2 one parent hash per non-blank parent
-    { derive: receiverDerives(joinTree, a.creatorAfterAdd.ownLeaf, a.joiner.ownLeaf) },
+    { derive: joinDerives, kdf: pathKdf(joinDerives) },
   );
   const m1 = a.member1;
   const t1 = m1.tree;
   // A commit's content (with the path's ciphertexts) is signed (§6.1), put in the transcript hash (§8.2) and
   // encrypted in its PrivateMessage (§6.3); its receiver verifies, hashes and decrypts the same bytes.
-  const common = (commit: Uint8Array): Partial<StepOps> => ({ hash: KEY_SCHEDULE_HASHES + PRIVATE_MESSAGE.hash, hashBytes: commit.length, aead: PRIVATE_MESSAGE.aead, aeadBytes: commit.length });
-  const sent = (commit: Uint8Array): Partial<StepOps> => ({ ...common(commit), sign: 2, signBytes: commit.length });
-  const received = (commit: Uint8Array): Partial<StepOps> => ({ ...common(commit), verify: 2, verifyBytes: commit.length, open: 1 });
-  const update = sum({ seal: pathSeals(t1, leaf(m1)), derive: t1.filteredDirectPath(leaf(m1)).length + 1, hash: pathHashes(t1, leaf(m1)) }, sent(a.updateCommit));
-  const processUpdate = sum({ derive: receiverDerives(t1, leaf(m1), leaf(a.joiner)), hash: pathHashes(t1, leaf(m1)) }, received(a.updateCommit));
+  const common = (tree: RatchetTree, commit: Uint8Array): Partial<StepOps> => sum(KEY_SCHEDULE, privateHandshake(tree), { hashBytes: commit.length, aeadBytes: commit.length });
+  const sent = (tree: RatchetTree, sender: LeafIndex, commit: Uint8Array): StepOps => {
+    const fdp = tree.filteredDirectPath(sender).length;
+    return sum(common(tree, commit), { seal: pathSeals(tree, sender), derive: fdp + 1, kdf: pathKdf(fdp), hash: pathHashes(tree, sender), sign: 2, signBytes: commit.length });
+  };
+  const received = (tree: RatchetTree, sender: LeafIndex, receiver: LeafIndex, commit: Uint8Array): StepOps => {
+    const derived = receiverDerives(tree, sender, receiver);
+    return sum(common(tree, commit), { open: 1, derive: derived, kdf: pathKdf(derived), hash: pathHashes(tree, sender), verify: 2, verifyBytes: commit.length });
+  };
+  const update = sent(t1, leaf(m1), a.updateCommit);
+  const processUpdate = received(t1, leaf(m1), leaf(a.joiner), a.updateCommit);
   const c = a.creatorBeforeRemove;
   const afterRemoval = removeLeaf(c.tree, (n >> 1) as LeafIndex);
-  const remove = sum({ seal: pathSeals(afterRemoval, leaf(c)), derive: afterRemoval.filteredDirectPath(leaf(c)).length + 1, hash: pathHashes(afterRemoval, leaf(c)) }, sent(a.removeCommit));
-  const processRemove = sum({ derive: receiverDerives(afterRemoval, leaf(c), leaf(a.joiner)), hash: pathHashes(afterRemoval, leaf(c)) }, received(a.removeCommit));
+  const remove = sent(afterRemoval, leaf(c), a.removeCommit);
+  const processRemove = received(afterRemoval, leaf(c), leaf(a.joiner), a.removeCommit);
   return { add, join, update, processUpdate, remove, processRemove };
 }
 
-/** One application message sent and received (§6.3): signed and verified, content and sender data sealed and opened, ratchet steps. */
+/**
+ * One application message sent and received (§6.3): signed and verified,
+ * content and sender data sealed and opened; on each side the ratchet's key,
+ * nonce and next secret and the sender-data key and nonce.
+ */
 export function messageOps(): StepOps {
-  return sum({ sign: 1, verify: 1, aead: 4, aeadBytes: 2 * 1024, hash: 12 });
+  return sum({ sign: 1, verify: 1, aead: 4, aeadBytes: 2 * 1024, kdf: 10 });
 }
