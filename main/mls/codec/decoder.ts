@@ -144,6 +144,25 @@ export class Decoder {
     return items;
   }
 
+  /**
+   * uint16 items<V>: vector(field, (d) => d.u16(item)) without a decoder per
+   * vector (a leaf's capabilities are five of them). A length that is odd or
+   * too long goes the general way, for its exact error.
+   */
+  u16Vector(field: string, item: string): number[] {
+    const start = this.pos;
+    const n = this.varint(field);
+    if (n % 2 !== 0 || n > this.remaining) {
+      this.pos = start;
+      return this.vector(field, (d) => d.u16(item));
+    }
+    const out = new Array<number>(n / 2);
+    const b = this.buf;
+    for (let i = 0, p = this.pos; i < out.length; i++, p += 2) out[i] = (b[p]! << 8) | b[p + 1]!;
+    this.pos += n;
+    return out;
+  }
+
   optional<T>(field: string, decodeValue: (d: Decoder) => T): T | undefined {
     const present = this.u8(field);
     if (present === 0) return undefined;

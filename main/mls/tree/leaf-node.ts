@@ -66,6 +66,11 @@ export function encodeLeafNode(e: Encoder, v: LeafNode): void {
   encodeMemo(e, v, encodeLeafNodeFields);
 }
 
+/** A LeafNode's encoding (memoized: the caller must not modify it). */
+export function leafNodeBytes(v: LeafNode): Uint8Array {
+  return memoEncoding(v, encodeLeafNodeFields);
+}
+
 /** The encoding of a LeafNode's content (LeafNodeTBS without the group binding): its encoding minus the signature. */
 function contentBytes(v: LeafNodeContent): Uint8Array {
   if (!('signature' in v)) {

@@ -2,7 +2,7 @@
 
 import type { Decoder } from '../codec/decoder.js';
 import type { Encoder } from '../codec/encoder.js';
-import { encodeMemo, rememberEncoding } from '../codec/encode-memo.js';
+import { encodeMemo, memoEncoding, rememberEncoding } from '../codec/encode-memo.js';
 import type { LeafIndex } from './math.js';
 
 // RFC 9420 §7.1
@@ -15,6 +15,11 @@ export interface ParentNode {
 
 function encodeParentNodeFields(e: Encoder, v: ParentNode): void {
   e.opaque(v.encryptionKey).opaque(v.parentHash).vector(v.unmergedLeaves, (e2, l) => void e2.u32(l));
+}
+
+/** A ParentNode's encoding (memoized: the caller must not modify it). */
+export function parentNodeBytes(v: ParentNode): Uint8Array {
+  return memoEncoding(v, encodeParentNodeFields);
 }
 
 /** Memoized (codec/encode-memo.ts): stored states and GroupInfos encode every parent of the tree. */

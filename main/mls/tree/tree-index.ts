@@ -37,6 +37,22 @@ class KeyMap {
     return new KeyMap(new Map(), new Map(), 0, 0);
   }
 
+  /** A map of these (key, node) pairs, as a base with no overlay. */
+  static of(pairs: readonly (readonly [Uint8Array, number])[]): KeyMap {
+    const base = new Map<string, Holders>();
+    let duplicates = 0;
+    for (const [key, x] of pairs) {
+      const k = bytesKey(key);
+      const h = base.get(k);
+      if (h === undefined) base.set(k, x);
+      else {
+        if (typeof h === 'number') duplicates++;
+        base.set(k, typeof h === 'number' ? [h, x] : [...h, x]);
+      }
+    }
+    return new KeyMap(base, new Map(), pairs.length, duplicates);
+  }
+
   private holders(k: string): Holders | undefined {
     const o = this.overlay.get(k);
     if (o !== undefined) return o === GONE ? undefined : o;
@@ -133,15 +149,18 @@ export class TreeIndex {
 
   /** The index of a tree given as its node slots. */
   static build(nodes: readonly (Node | undefined)[]): TreeIndex {
-    return TreeIndex.empty().derive(
-      nodes.map((_, x) => x as NodeIndex),
-      () => undefined,
-      (x) => nodes[x],
-    );
-  }
-
-  private static empty(): TreeIndex {
-    return new TreeIndex(KeyMap.empty(), KeyMap.empty(), new CredentialCounts(0, new Map(), new Map()));
+    const enc: [Uint8Array, number][] = [];
+    const sig: [Uint8Array, number][] = [];
+    const leaves: LeafNode[] = [];
+    nodes.forEach((n, x) => {
+      if (n === undefined) return;
+      enc.push([encryptionKeyOf(n), x]);
+      if (n.nodeType === NodeType.leaf) {
+        sig.push([n.leaf.signatureKey, x]);
+        leaves.push(n.leaf);
+      }
+    });
+    return new TreeIndex(KeyMap.of(enc), KeyMap.of(sig), new CredentialCounts(0, new Map(), new Map()).with([], leaves));
   }
 
   /** The index after `changed` nodes went from `before(x)` to `after(x)`. */
