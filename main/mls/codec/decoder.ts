@@ -29,17 +29,26 @@ export class Decoder {
   /** Field names, and vector positions as numbers (made into `[i]` only for an error message). */
   private readonly path: (string | number)[];
 
+  private readonly buf: Uint8Array;
+
   constructor(
-    private readonly buf: Uint8Array,
+    input: Uint8Array,
     root = 'input',
     start = 0,
-    limit = buf.length,
+    limit = input.length,
     path?: (string | number)[],
     readonly bytes: DecodeBytes = 'copy',
   ) {
+    // A Node Buffer's slice() is a view, not a copy: read any subclass as a plain Uint8Array.
+    this.buf = Object.getPrototypeOf(input) === Uint8Array.prototype ? input : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
     this.pos = start;
     this.limit = limit;
     this.path = path ?? [root];
+  }
+
+  /** n bytes at `at`, as the mode gives fields (a view made from the buffer directly is cheaper than subarray()). */
+  private bytesAt(at: number, n: number): Uint8Array {
+    return this.bytes === 'view' ? new Uint8Array(this.buf.buffer, this.buf.byteOffset + at, n) : this.buf.slice(at, at + n);
   }
 
   get remaining(): number {
@@ -99,7 +108,7 @@ export class Decoder {
   /** Fixed-size raw bytes (a copy, or a view in 'view' mode). */
   raw(n: number, field: string): Uint8Array {
     this.need(n, field);
-    const out = this.bytes === 'view' ? this.buf.subarray(this.pos, this.pos + n) : this.buf.slice(this.pos, this.pos + n);
+    const out = this.bytesAt(this.pos, n);
     this.pos += n;
     return out;
   }
@@ -177,7 +186,7 @@ export class Decoder {
 
   /** The bytes from `start` to the current position as the mode gives fields: a view or a copy. */
   consumed(start: number): Uint8Array {
-    return this.bytes === 'view' ? this.buf.subarray(start, this.pos) : this.buf.slice(start, this.pos);
+    return this.bytesAt(start, this.pos - start);
   }
 
   end(): void {

@@ -126,6 +126,15 @@ export class Encoder {
     return this;
   }
 
+  /**
+   * The encoding as a view of the encoder's buffer, never copied: for bytes
+   * used at once and dropped (a signature's or a hash's input), however much
+   * room the buffer has left. The encoder must not be used afterwards.
+   */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.len);
+  }
+
   /** The encoding. The encoder must not be used afterwards (the result may share its buffer). */
   finish(): Uint8Array {
     // Exactly full (an encoder made with its size), or mostly full (a large encoding grown by

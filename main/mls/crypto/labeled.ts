@@ -62,7 +62,8 @@ export type SignedContent = Uint8Array | ((e: Encoder) => void);
 /** RFC 9420 §5.1.2: SignContent { opaque label<V>; opaque content<V>; } */
 function signContent(label: string, content: SignedContent): Uint8Array {
   const e = new Encoder().opaque(mlsLabel(label));
-  return (content instanceof Uint8Array ? e.opaque(content) : e.opaqueWith(content)).finish();
+  // Only signed or verified, then dropped: a view, not a copy (a commit's content can be large).
+  return (content instanceof Uint8Array ? e.opaque(content) : e.opaqueWith(content)).view();
 }
 
 export function signWithLabel(suite: CipherSuite, privateKey: Uint8Array, label: string, content: SignedContent): Uint8Array {

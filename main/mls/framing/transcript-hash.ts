@@ -51,7 +51,7 @@ export function decodeInterimTranscriptHashInput(d: Decoder): InterimTranscriptH
 export function confirmedTranscriptHash(suite: CipherSuite, interimBefore: Uint8Array, input: ConfirmedTranscriptHashInput): Uint8Array {
   const e = new Encoder().raw(interimBefore);
   encodeConfirmedTranscriptHashInput(e, input);
-  return suite.hash.digest(e.finish());
+  return suite.hash.digest(e.view());
 }
 
 /** interim_[n] = Hash(confirmed_[n] || InterimTranscriptHashInput_[n]). */

@@ -177,27 +177,35 @@ export class RatchetTree {
    */
   resolution(x: NodeIndex): NodeIndex[] {
     const out: NodeIndex[] = [];
-    this.collectResolution(x, out);
+    this.collectResolution(x, level(x), out);
     return out;
   }
 
-  private collectResolution(x: NodeIndex, out: NodeIndex[]): void {
+  // The children of a node at level k > 0 are x -/+ 2^(k-1) (Appendix C): carrying the level down saves
+  // recomputing it at every node of a large blank subtree.
+  private collectResolution(x: number, k: number, out: NodeIndex[]): void {
     const n = this.slots.get(x);
     if (n !== undefined) {
-      out.push(x);
+      out.push(x as NodeIndex);
       if (n.nodeType === NodeType.parent) for (const l of n.parent.unmergedLeaves) out.push((2 * l) as NodeIndex);
       return;
     }
-    if (isLeaf(x)) return;
-    this.collectResolution(left(x), out);
-    this.collectResolution(right(x), out);
+    if (k === 0) return;
+    const half = 1 << (k - 1);
+    this.collectResolution(x - half, k - 1, out);
+    this.collectResolution(x + half, k - 1, out);
   }
 
   /** True when every node under x is blank (so its resolution is empty). */
   isSubtreeBlank(x: NodeIndex): boolean {
+    return this.blankBelow(x, level(x));
+  }
+
+  private blankBelow(x: number, k: number): boolean {
     if (this.slots.get(x) !== undefined) return false;
-    if (isLeaf(x)) return true;
-    return this.isSubtreeBlank(left(x)) && this.isSubtreeBlank(right(x));
+    if (k === 0) return true;
+    const half = 1 << (k - 1);
+    return this.blankBelow(x - half, k - 1) && this.blankBelow(x + half, k - 1);
   }
 
   /**
