@@ -137,10 +137,10 @@ export class Encoder {
 
   /** The encoding. The encoder must not be used afterwards (the result may share its buffer). */
   finish(): Uint8Array {
-    // Exactly full (an encoder made with its size), or mostly full (a large encoding grown by
-    // doubling usually is): hand over the buffer instead of copying it.
+    // Exactly full (an encoder made with its size), or a large encoding at least half its buffer
+    // (as one grown by doubling always is): hand over the buffer instead of copying megabytes.
     if (this.len === this.buf.length) return this.buf;
-    if (this.len >= 4096 && this.len * 4 >= this.buf.length * 3) return this.buf.subarray(0, this.len);
+    if (this.len >= 4096 && this.len * 2 >= this.buf.length) return this.buf.subarray(0, this.len);
     return this.buf.slice(0, this.len);
   }
 }

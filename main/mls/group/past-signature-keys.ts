@@ -14,10 +14,16 @@ export interface LeafSignatureKeys {
   at(leaf: number): Uint8Array | undefined;
 }
 
+/** A list read from a tree, which keeps the array it was written as. */
+interface TreeSignatureKeys extends LeafSignatureKeys {
+  asArray(): readonly (Uint8Array | undefined)[];
+}
+
 /** The keys of `tree`'s leaves, read from the tree when asked. */
 export function signatureKeysOf(tree: RatchetTree): LeafSignatureKeys {
   let length: number | undefined;
-  return {
+  let array: readonly (Uint8Array | undefined)[] | undefined;
+  const keys: TreeSignatureKeys = {
     get length(): number {
       if (length === undefined) {
         let l = tree.nLeaves;
@@ -27,10 +33,15 @@ export function signatureKeysOf(tree: RatchetTree): LeafSignatureKeys {
       return length;
     },
     at: (leaf) => (Number.isInteger(leaf) && leaf >= 0 && leaf < tree.nLeaves ? tree.leaf(leaf as LeafIndex)?.signatureKey : undefined),
+    // Made once: a past epoch is written with every stored state.
+    asArray: () => (array ??= Array.from({ length: keys.length }, (_, l) => keys.at(l))),
   };
+  return keys;
 }
 
 /** The list as an array (for storage). */
-export function signatureKeyList(keys: LeafSignatureKeys): (Uint8Array | undefined)[] {
+export function signatureKeyList(keys: LeafSignatureKeys): readonly (Uint8Array | undefined)[] {
+  if (Array.isArray(keys)) return keys as readonly (Uint8Array | undefined)[];
+  if ('asArray' in keys) return (keys as TreeSignatureKeys).asArray();
   return Array.from({ length: keys.length }, (_, l) => keys.at(l));
 }

@@ -259,8 +259,11 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** About the bytes per tree slot of a stored state (most are leaves and parents): a first guess for the buffer. */
-export const STATE_BYTES_PER_SLOT = 128;
+/**
+ * A first guess of a stored state's size per tree slot (a leaf ~190 bytes, a parent ~70, a blank 1),
+ * so that the encoder neither grows (copying megabytes) nor ends far from full (finish() then copies).
+ */
+export const STATE_BYTES_PER_SLOT = 96;
 
 export function groupStateBytes(s: GroupState): Uint8Array {
   const e = new Encoder(s.tree.width * STATE_BYTES_PER_SLOT);
