@@ -16,7 +16,7 @@ interface Section {
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Benchmark sections, in run order. Add a name here when adding bench/<name>.ts. */
-const SECTIONS = ['crypto', 'tree', 'group', 'public', 'core', 'ui'];
+const SECTIONS = ['crypto', 'tree', 'group', 'vs-ts-mls', 'large', 'public', 'core', 'ui'];
 
 function available(): string[] {
   return SECTIONS.filter((n) => existsSync(join(here, `${n}.ts`)));

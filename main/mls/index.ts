@@ -369,7 +369,11 @@ export interface CommitResult {
   readonly commit: Uint8Array;
   /** MLSMessage(Welcome) for the added members, if any. */
   readonly welcome?: Uint8Array;
-  /** MLSMessage(GroupInfo) of the new epoch (with external_pub and the tree per config). */
+  /**
+   * MLSMessage(GroupInfo) of the new epoch (with external_pub and the tree per
+   * config), made when first read: with the tree it costs O(n) (mostly the
+   * signature over the tree), paid only by a caller that publishes it.
+   */
   readonly groupInfo: Uint8Array;
   /** Merge with mergePendingCommit once the delivery service accepted the commit. */
   readonly pending: PendingCommit;
@@ -405,7 +409,15 @@ export function commit(state: GroupState, opts: CommitOptions = {}): CommitResul
     ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
     validateCredential: validatorOf(opts),
   });
-  return { commit: c.commit, ...(c.welcome !== undefined ? { welcome: c.welcome } : {}), groupInfo: c.groupInfo, pending: c.pending };
+  return {
+    commit: c.commit,
+    ...(c.welcome !== undefined ? { welcome: c.welcome } : {}),
+    // Made when first read (commit-create.ts): O(n) with the tree inside, mostly its signature.
+    get groupInfo(): Uint8Array {
+      return c.groupInfo;
+    },
+    pending: c.pending,
+  };
 }
 
 export function addMembers(state: GroupState, keyPackages: readonly Uint8Array[], opts: Omit<CommitOptions, 'add'> = {}): CommitResult {

@@ -14,21 +14,41 @@
 import { DecodeError } from '../errors.js';
 import { readVarint } from './varint.js';
 
+/**
+ * How decoded byte fields relate to the input. 'copy' (the default): each is a
+ * copy, so the caller may reuse the input. 'view': each is a view into the
+ * input, which must then be a buffer nobody else holds or changes (a decrypted
+ * plaintext, a private copy): one allocation per field less, and the input
+ * lives as long as any field of the result.
+ */
+export type DecodeBytes = 'copy' | 'view';
+
 export class Decoder {
   private pos: number;
   private readonly limit: number;
-  private readonly path: string[];
+  /** Field names, and vector positions as numbers (made into `[i]` only for an error message). */
+  private readonly path: (string | number)[];
+
+  private readonly buf: Uint8Array;
 
   constructor(
-    private readonly buf: Uint8Array,
+    input: Uint8Array,
     root = 'input',
     start = 0,
-    limit = buf.length,
-    path?: string[],
+    limit = input.length,
+    path?: (string | number)[],
+    readonly bytes: DecodeBytes = 'copy',
   ) {
+    // A Node Buffer's slice() is a view, not a copy: read any subclass as a plain Uint8Array.
+    this.buf = Object.getPrototypeOf(input) === Uint8Array.prototype ? input : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
     this.pos = start;
     this.limit = limit;
     this.path = path ?? [root];
+  }
+
+  /** n bytes at `at`, as the mode gives fields (a view made from the buffer directly is cheaper than subarray()). */
+  private bytesAt(at: number, n: number): Uint8Array {
+    return this.bytes === 'view' ? new Uint8Array(this.buf.buffer, this.buf.byteOffset + at, n) : this.buf.slice(at, at + n);
   }
 
   get remaining(): number {
@@ -40,8 +60,9 @@ export class Decoder {
   }
 
   fail(field: string | undefined, reason: string): never {
-    const p = field === undefined ? this.path.join('.') : [...this.path, field].join('.');
-    throw new DecodeError(p, reason);
+    const segments = this.path.map((s) => (typeof s === 'number' ? `[${s}]` : s));
+    if (field !== undefined) segments.push(field);
+    throw new DecodeError(segments.join('.'), reason);
   }
 
   /** Decode a named sub-structure: errors inside it carry `name` in their path. */
@@ -84,16 +105,18 @@ export class Decoder {
     return (BigInt(hi) << 32n) | BigInt(lo);
   }
 
-  /** Fixed-size raw bytes (a copy, so callers may keep it). */
+  /** Fixed-size raw bytes (a copy, or a view in 'view' mode). */
   raw(n: number, field: string): Uint8Array {
     this.need(n, field);
-    const out = this.buf.slice(this.pos, this.pos + n);
+    const out = this.bytesAt(this.pos, n);
     this.pos += n;
     return out;
   }
 
   varint(field: string): number {
-    const r = readVarint(this.buf.subarray(0, this.limit), this.pos);
+    // The one-byte form (every length below 64) needs no checks beyond the bound.
+    if (this.pos < this.limit && this.buf[this.pos]! < 0x40) return this.buf[this.pos++]!;
+    const r = readVarint(this.buf, this.pos, this.limit);
     if ('error' in r) this.fail(field, r.error);
     this.pos += r.size;
     return r.value;
@@ -110,13 +133,13 @@ export class Decoder {
     const n = this.varint(field);
     this.need(n, field);
     const end = this.pos + n;
-    const sub = new Decoder(this.buf, '', this.pos, end, this.path);
+    const sub = new Decoder(this.buf, '', this.pos, end, this.path, this.bytes);
     const items: T[] = [];
     this.path.push(field);
     try {
       while (sub.remaining > 0) {
         const i = items.length;
-        this.path.push(`[${i}]`);
+        this.path.push(i);
         try {
           items.push(decodeItem(sub, i));
         } finally {
@@ -128,6 +151,25 @@ export class Decoder {
     }
     this.pos = end;
     return items;
+  }
+
+  /**
+   * uint16 items<V>: vector(field, (d) => d.u16(item)) without a decoder per
+   * vector (a leaf's capabilities are five of them). A length that is odd or
+   * too long goes the general way, for its exact error.
+   */
+  u16Vector(field: string, item: string): number[] {
+    const start = this.pos;
+    const n = this.varint(field);
+    if (n % 2 !== 0 || n > this.remaining) {
+      this.pos = start;
+      return this.vector(field, (d) => d.u16(item));
+    }
+    const out = new Array<number>(n / 2);
+    const b = this.buf;
+    for (let i = 0, p = this.pos; i < out.length; i++, p += 2) out[i] = (b[p]! << 8) | b[p + 1]!;
+    this.pos += n;
+    return out;
   }
 
   optional<T>(field: string, decodeValue: (d: Decoder) => T): T | undefined {
@@ -142,14 +184,19 @@ export class Decoder {
     return this.buf.slice(start, this.pos);
   }
 
+  /** The bytes from `start` to the current position as the mode gives fields: a view or a copy. */
+  consumed(start: number): Uint8Array {
+    return this.bytesAt(start, this.pos - start);
+  }
+
   end(): void {
     if (this.remaining !== 0) this.fail(undefined, `${this.remaining} trailing bytes`);
   }
 }
 
-/** Decode a whole buffer with a struct decoder; trailing bytes are an error. */
-export function decode<T>(decodeFn: (d: Decoder) => T, bytes: Uint8Array, root: string): T {
-  const d = new Decoder(bytes, root);
+/** Decode a whole buffer with a struct decoder; trailing bytes are an error. See DecodeBytes for `mode`. */
+export function decode<T>(decodeFn: (d: Decoder) => T, bytes: Uint8Array, root: string, mode: DecodeBytes = 'copy'): T {
+  const d = new Decoder(bytes, root, 0, bytes.length, undefined, mode);
   const v = decodeFn(d);
   d.end();
   return v;

@@ -1,13 +1,24 @@
 // RFC 9420 §2.1: the TLS presentation language, as MLS uses it. Encoder side.
+// One growable buffer per encoding: nested vectors are written in place (their
+// length prefix is patched in afterwards), so an encode allocates its buffer,
+// its growth steps and the result, whatever the nesting.
 
 import { EncodeError } from '../errors.js';
 import { varintSize } from './varint.js';
 
+/** V8 keeps typed arrays up to 64 bytes on its heap (no backing store to allocate), so start there. */
+const INITIAL_CAPACITY = 64;
+
 export class Encoder {
-  private buf = new Uint8Array(256);
+  private buf: Uint8Array;
   private len = 0;
 
-  private reserve(n: number): void {
+  constructor(capacity = INITIAL_CAPACITY) {
+    this.buf = new Uint8Array(capacity);
+  }
+
+  /** Room for n more bytes (a caller that knows the size spares the doublings). */
+  reserve(n: number): void {
     if (this.len + n <= this.buf.length) return;
     let cap = this.buf.length * 2;
     while (cap < this.len + n) cap *= 2;
@@ -69,21 +80,41 @@ export class Encoder {
 
   /**
    * T items<V>: the length prefix counts bytes, not items, so the items are
-   * encoded first: after room for the longest (4-byte) prefix, then moved back
-   * over the room the minimal prefix does not need. No buffer per vector, so a
-   * big tree (thousands of nested vectors) encodes in one pass.
+   * encoded first (opaqueWith).
    */
   vector<T>(items: readonly T[], encodeItem: (e: Encoder, item: T) => void): this {
-    this.reserve(4);
-    const start = this.len;
-    this.len += 4;
-    for (const it of items) encodeItem(this, it);
-    const n = this.len - start - 4;
+    return this.opaqueWith((e) => {
+      for (const it of items) encodeItem(e, it);
+    });
+  }
+
+  /**
+   * opaque data<V> whose bytes `fill` writes into this encoder: in place after
+   * one byte kept for the length prefix (enough below 64 bytes); longer data is
+   * moved right by the prefix's extra bytes. No intermediate copy of the data.
+   */
+  opaqueWith(fill: (e: Encoder) => void): this {
+    this.reserve(1);
+    const at = this.len++;
+    fill(this);
+    const n = this.len - at - 1;
     const size = varintSize(n);
-    if (size < 4) this.buf.copyWithin(start + size, start + 4, this.len);
-    this.len = start;
-    this.varint(n);
-    this.len = start + size + n;
+    if (size > 1) {
+      this.reserve(size - 1);
+      this.buf.copyWithin(at + size, at + 1, this.len);
+      this.len += size - 1;
+    }
+    const b = this.buf;
+    if (size === 1) b[at] = n;
+    else if (size === 2) {
+      b[at] = 0x40 | (n >> 8);
+      b[at + 1] = n & 0xff;
+    } else {
+      b[at] = 0x80 | (n >>> 24);
+      b[at + 1] = (n >>> 16) & 0xff;
+      b[at + 2] = (n >>> 8) & 0xff;
+      b[at + 3] = n & 0xff;
+    }
     return this;
   }
 
@@ -95,7 +126,21 @@ export class Encoder {
     return this;
   }
 
+  /**
+   * The encoding as a view of the encoder's buffer, never copied: for bytes
+   * used at once and dropped (a signature's or a hash's input), however much
+   * room the buffer has left. The encoder must not be used afterwards.
+   */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.len);
+  }
+
+  /** The encoding. The encoder must not be used afterwards (the result may share its buffer). */
   finish(): Uint8Array {
+    // Exactly full (an encoder made with its size), or a large encoding at least half its buffer
+    // (as one grown by doubling always is): hand over the buffer instead of copying megabytes.
+    if (this.len === this.buf.length) return this.buf;
+    if (this.len >= 4096 && this.len * 2 >= this.buf.length) return this.buf.subarray(0, this.len);
     return this.buf.slice(0, this.len);
   }
 }

@@ -13,14 +13,17 @@ export function varintSize(n: number): 1 | 2 | 4 {
 
 export type VarintResult = { readonly value: number; readonly size: number } | { readonly error: string };
 
-/** Reads a varint at `offset`; returns an error string rather than throwing, so the decoder can name the field. */
-export function readVarint(buf: Uint8Array, offset: number): VarintResult {
-  if (offset >= buf.length) return { error: 'varint: no bytes remaining' };
+/**
+ * Reads a varint at `offset`, within `buf` up to `end` (default its length); returns an
+ * error string rather than throwing, so the decoder can name the field.
+ */
+export function readVarint(buf: Uint8Array, offset: number, end = buf.length): VarintResult {
+  if (offset >= end) return { error: 'varint: no bytes remaining' };
   const first = buf[offset]!;
   const prefix = first >> 6;
   if (prefix === 3) return { error: 'varint: 8-byte length prefix is invalid in MLS' };
   const size = 1 << prefix;
-  if (offset + size > buf.length) return { error: `varint: needs ${size} bytes, ${buf.length - offset} remaining` };
+  if (offset + size > end) return { error: `varint: needs ${size} bytes, ${end - offset} remaining` };
   let value = first & 0x3f;
   for (let i = 1; i < size; i++) value = value * 256 + buf[offset + i]!;
   if (size > 1 && value < (size === 2 ? 0x40 : 0x4000)) return { error: `varint: ${value} not minimally encoded in ${size} bytes` };

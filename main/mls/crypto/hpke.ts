@@ -3,7 +3,7 @@
 // only differ in their primitives.
 
 import { CryptoError } from '../errors.js';
-import { concat, toHex, utf8 } from '../util/bytes.js';
+import { bytesKey, concat, utf8 } from '../util/bytes.js';
 import { Lru } from './lru.js';
 import type { DhGroup } from './primitives.js';
 import type { Aead, Hpke, HpkeCiphertext, HpkeKeyPair, HpkeRecipient, Kdf } from './provider.js';
@@ -24,15 +24,35 @@ function i2osp(n: number, len: number): Uint8Array {
 
 /** RFC 9180 §4: LabeledExtract / LabeledExpand under a given suite_id. */
 class Labeled {
+  /** "HPKE-v1" || suite_id || label, per label (a handful of constants; every seal and open uses five). */
+  private readonly prefixes = new Map<string, Uint8Array>();
+
   constructor(
     private readonly kdf: Kdf,
     private readonly suiteId: Uint8Array,
   ) {}
-  extract(salt: Uint8Array, label: string, ikm: Uint8Array): Uint8Array {
-    return this.kdf.extract(salt, concat(HPKE_V1, this.suiteId, utf8(label), ikm));
+
+  /** `before` bytes of room, then the label prefix, then `rest`. */
+  private input(before: number, label: string, rest: Uint8Array): Uint8Array {
+    let p = this.prefixes.get(label);
+    if (p === undefined) {
+      p = concat(HPKE_V1, this.suiteId, utf8(label));
+      this.prefixes.set(label, p);
+    }
+    const out = new Uint8Array(before + p.length + rest.length);
+    out.set(p, before);
+    out.set(rest, before + p.length);
+    return out;
   }
+
+  extract(salt: Uint8Array, label: string, ikm: Uint8Array): Uint8Array {
+    return this.kdf.extract(salt, this.input(0, label, ikm));
+  }
+
   expand(prk: Uint8Array, label: string, info: Uint8Array, length: number): Uint8Array {
-    return this.kdf.expand(prk, concat(i2osp(length, 2), HPKE_V1, this.suiteId, utf8(label), info), length);
+    const labeledInfo = this.input(2, label, info);
+    labeledInfo.set(i2osp(length, 2));
+    return this.kdf.expand(prk, labeledInfo, length);
   }
 }
 
@@ -56,7 +76,7 @@ export function makeHpke(p: HpkeParts): Hpke {
   const publicOf = new Lru<Uint8Array>(128);
 
   function publicKeyFromPrivate(sk: Uint8Array): Uint8Array {
-    const k = toHex(sk);
+    const k = bytesKey(sk);
     const hit = publicOf.get(k);
     if (hit !== undefined) return hit.slice();
     if (!isValidScalar(kem, sk)) throw new CryptoError(`${kem.kem}: private key of ${sk.length} bytes is not a valid key`);
@@ -137,6 +157,13 @@ export function makeHpke(p: HpkeParts): Hpke {
     },
 
     publicKeyFromPrivate,
+
+    checkPublicKey(publicKey: Uint8Array): void {
+      if (publicKey.length !== kem.publicKeySize) {
+        throw new CryptoError(`${kem.kem}: public key is ${publicKey.length} bytes, expected ${kem.publicKeySize}`);
+      }
+      group.checkPublicKey(publicKey);
+    },
 
     seal(publicKey: Uint8Array, info: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): HpkeCiphertext {
       return sealHashed(publicKey, infoHashOf(info), aad, plaintext);

@@ -16,6 +16,14 @@ export function hkdf(hash: Hash): Kdf {
       if (!Number.isInteger(length) || length < 0 || length > 255 * n) {
         throw new ArgumentError(`HKDF-Expand: length ${length} outside 0..${255 * n}`);
       }
+      if (length <= n) {
+        // One block (every key, nonce and secret MLS derives): T(1) = HMAC(PRK, info || 0x01).
+        const block = new Uint8Array(info.length + 1);
+        block.set(info);
+        block[info.length] = 1;
+        const t = hash.mac(prk, block);
+        return length === n ? t : t.subarray(0, length);
+      }
       const out = new Uint8Array(length);
       let t: Uint8Array = new Uint8Array(0);
       for (let i = 1, o = 0; o < length; i++) {

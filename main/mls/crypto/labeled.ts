@@ -2,6 +2,7 @@
 // (RFC 9420 §5.1.2, §5.1.3, §5.2, §8). The "MLS 1.0 " prefix gives domain separation.
 
 import { Encoder } from '../codec/encoder.js';
+import { varintSize } from '../codec/varint.js';
 import { utf8 } from '../util/bytes.js';
 import type { CipherSuite, HpkeCiphertext, HpkeRecipient } from './provider.js';
 
@@ -28,7 +29,10 @@ export function expandWithLabel(
   context: Uint8Array,
   length: number,
 ): Uint8Array {
-  const info = new Encoder().u16(length).opaque(mlsLabel(label)).opaque(context).finish();
+  const l = mlsLabel(label);
+  // Sized exactly: every key, nonce and ratchet step goes through here, so no buffer to grow or copy.
+  const size = 2 + varintSize(l.length) + l.length + varintSize(context.length) + context.length;
+  const info = new Encoder(size).u16(length).opaque(l).opaque(context).finish();
   return suite.kdf.expand(secret, info, length);
 }
 
@@ -48,12 +52,21 @@ export function deriveTreeSecret(
   return expandWithLabel(suite, secret, label, new Encoder().u32(generation).finish(), length);
 }
 
+/**
+ * What is signed: the content's bytes, or a function that encodes them, which
+ * then writes them straight into SignContent (a commit or a GroupInfo with the
+ * tree is large, and copying it twice more cost as much as hashing it).
+ */
+export type SignedContent = Uint8Array | ((e: Encoder) => void);
+
 /** RFC 9420 §5.1.2: SignContent { opaque label<V>; opaque content<V>; } */
-function signContent(label: string, content: Uint8Array): Uint8Array {
-  return new Encoder().opaque(mlsLabel(label)).opaque(content).finish();
+function signContent(label: string, content: SignedContent): Uint8Array {
+  const e = new Encoder().opaque(mlsLabel(label));
+  // Only signed or verified, then dropped: a view, not a copy (a commit's content can be large).
+  return (content instanceof Uint8Array ? e.opaque(content) : e.opaqueWith(content)).view();
 }
 
-export function signWithLabel(suite: CipherSuite, privateKey: Uint8Array, label: string, content: Uint8Array): Uint8Array {
+export function signWithLabel(suite: CipherSuite, privateKey: Uint8Array, label: string, content: SignedContent): Uint8Array {
   return suite.signature.sign(privateKey, signContent(label, content));
 }
 
@@ -61,7 +74,7 @@ export function verifyWithLabel(
   suite: CipherSuite,
   publicKey: Uint8Array,
   label: string,
-  content: Uint8Array,
+  content: SignedContent,
   signature: Uint8Array,
 ): boolean {
   return suite.signature.verify(publicKey, signContent(label, content), signature);

@@ -10,6 +10,12 @@ export interface DhGroup {
   generateKeyPair(): HpkeKeyPair;
   /** Throws CryptoError for a private key of the wrong length or out of range. */
   publicKeyFromPrivate(privateKey: Uint8Array): Uint8Array;
+  /**
+   * RFC 9180 §7.1.4 public key validation without a DH: throws CryptoError for a
+   * key every DH with it would refuse (wrong length; X25519/X448: a small-order
+   * point, small-order.ts; NIST curves: not an uncompressed point on the curve).
+   */
+  checkPublicKey(publicKey: Uint8Array): void;
   /** DH(sk, pk): validates pk (length, encoding, on-curve, not low order) and throws CryptoError when invalid or the result is zero. */
   dh(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
   /** Encap's first half: a fresh ephemeral key pair, returning its serialized public key and DH(skE, pkR). */

@@ -110,6 +110,12 @@ export interface Hpke {
   /** RFC 9180 §7.1.3 DeriveKeyPair: deterministic, used by TreeKEM (RFC 9420 §4, §7.4). */
   deriveKeyPair(ikm: Uint8Array): HpkeKeyPair;
   publicKeyFromPrivate(privateKey: Uint8Array): Uint8Array;
+  /**
+   * RFC 9180 §7.1.4: throws CryptoError unless `publicKey` is one `seal` can
+   * encrypt to (DeserializePublicKey accepts it and its DH output is not zero),
+   * judged without a KEM operation (DhGroup.checkPublicKey).
+   */
+  checkPublicKey(publicKey: Uint8Array): void;
   seal(publicKey: Uint8Array, info: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): HpkeCiphertext;
   /**
    * `seal` to each recipient under one info and aad: the same results, but info

@@ -46,7 +46,7 @@ export function signFramedContent(
   content: FramedContent,
   groupContext: GroupContext,
 ): Uint8Array {
-  return signWithLabel(suite, signaturePrivateKey, FRAMED_CONTENT_TBS_LABEL, framedContentTBSBytes(wireFormat, content, groupContext));
+  return signWithLabel(suite, signaturePrivateKey, FRAMED_CONTENT_TBS_LABEL, (e) => encodeFramedContentTBS(e, framedContentTBS(wireFormat, content, groupContext)));
 }
 
 /**
@@ -61,7 +61,7 @@ export function verifyFramedContentSignature(
   groupContext: GroupContext,
   signature: Uint8Array,
 ): void {
-  const tbs = framedContentTBSBytes(wireFormat, content, groupContext);
+  const tbs = (e: Encoder): void => encodeFramedContentTBS(e, framedContentTBS(wireFormat, content, groupContext));
   if (!verifyWithLabel(suite, signaturePublicKey, FRAMED_CONTENT_TBS_LABEL, tbs, signature)) {
     throw new CryptoError('FramedContentAuthData.signature does not verify');
   }

@@ -138,7 +138,8 @@ export function unprotectPrivate(suite: CipherSuite, msg: PrivateMessage, p: Unp
   const contentAad = encode(encodePrivateContentAAD, msg);
   const nonce = applyReuseGuard(ratchet.nonce, senderData.reuseGuard);
   const plaintext = open(suite, 'PrivateMessage.ciphertext', ratchet.key, nonce, contentAad, msg.ciphertext);
-  const pmc = decode((d) => decodePrivateMessageContent(d, msg.contentType), plaintext, 'PrivateMessageContent');
+  // The plaintext is a fresh buffer nobody else holds: the content may view it (codec/decoder.ts DecodeBytes).
+  const pmc = decode((d) => decodePrivateMessageContent(d, msg.contentType), plaintext, 'PrivateMessageContent', 'view');
 
   const { auth, paddingLength: _padding, ...body } = pmc;
   const content: FramedContent = {

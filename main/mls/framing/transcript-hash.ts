@@ -49,9 +49,9 @@ export function decodeInterimTranscriptHashInput(d: Decoder): InterimTranscriptH
 
 /** confirmed_[n] = Hash(interim_[n-1] || ConfirmedTranscriptHashInput_[n]). */
 export function confirmedTranscriptHash(suite: CipherSuite, interimBefore: Uint8Array, input: ConfirmedTranscriptHashInput): Uint8Array {
-  const e = new Encoder();
+  const e = new Encoder().raw(interimBefore);
   encodeConfirmedTranscriptHashInput(e, input);
-  return suite.hash.digest(concat(interimBefore, e.finish()));
+  return suite.hash.digest(e.view());
 }
 
 /** interim_[n] = Hash(confirmed_[n] || InterimTranscriptHashInput_[n]). */

@@ -29,6 +29,7 @@ import { nextEpochState } from './epoch.js';
 import type { GroupContext } from './group-context.js';
 import { PROTOCOL_VERSION_MLS10 } from './group-context.js';
 import { createGroupInfo, type GroupInfoOptions } from './group-info.js';
+import type { GroupInfo } from '../messages/group-info.js';
 import type { PendingCommit } from './pending-commit.js';
 import { applyProposals, checkCommitterExtensionSupport } from './proposal-apply.js';
 import type { ResolvedProposal } from './proposal-list.js';
@@ -69,7 +70,13 @@ export interface CreatedCommit {
   readonly commit: Uint8Array;
   /** MLSMessage(Welcome) for the members this commit adds, if any. */
   readonly welcome?: Uint8Array;
-  /** MLSMessage(GroupInfo) of the new epoch. */
+  /**
+   * MLSMessage(GroupInfo) of the new epoch, made when first read (then kept):
+   * by default it carries the whole tree, so it costs O(n), mostly its signature
+   * over the tree, which a caller that does not publish it need not pay. A
+   * commit with Adds makes it at once for its Welcome. The bytes do not depend
+   * on when it is made (the state is fixed, the signature deterministic).
+   */
   readonly groupInfo: Uint8Array;
   readonly pending: PendingCommit;
 }
@@ -228,12 +235,15 @@ export function createCommit(state: GroupState, opts: CreateCommitOptions = {}):
     ...(applied.reinit !== undefined ? { reinit: applied.reinit } : {}),
     config: state.config,
   });
-  const groupInfo = createGroupInfo(suite, next, opts.groupInfo);
-  const groupInfoMessage = mlsMessageBytes({ version: PROTOCOL_VERSION_MLS10, wireFormat: WireFormat.mlsGroupInfo, groupInfo });
+  let groupInfo: GroupInfo | undefined;
+  let groupInfoMessage: Uint8Array | undefined;
+  const signedGroupInfo = (): GroupInfo => (groupInfo ??= createGroupInfo(suite, next, opts.groupInfo));
+  const groupInfoBytes = (): Uint8Array =>
+    (groupInfoMessage ??= mlsMessageBytes({ version: PROTOCOL_VERSION_MLS10, wireFormat: WireFormat.mlsGroupInfo, groupInfo: signedGroupInfo() }));
 
   let welcome: Uint8Array | undefined;
   if (applied.added.length > 0) {
-    const encryptedGroupInfo = encryptGroupInfo(suite, secrets.welcomeSecret, groupInfo);
+    const encryptedGroupInfo = encryptGroupInfo(suite, secrets.welcomeSecret, signedGroupInfo());
     const recipients = applied.added.map((a) => {
       if (a.proposal.proposal.proposalType !== ProposalType.add) throw new ArgumentError('internal: added leaf without an Add');
       const kp = a.proposal.proposal.add.keyPackage;
@@ -258,5 +268,12 @@ export function createCommit(state: GroupState, opts: CreateCommitOptions = {}):
     added: addedLeaves,
     removed: applied.removed.map((r) => r.index),
   };
-  return { commit: message, ...(welcome !== undefined ? { welcome } : {}), groupInfo: groupInfoMessage, pending };
+  return {
+    commit: message,
+    ...(welcome !== undefined ? { welcome } : {}),
+    get groupInfo(): Uint8Array {
+      return groupInfoBytes();
+    },
+    pending,
+  };
 }

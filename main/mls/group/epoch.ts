@@ -11,6 +11,7 @@ import type { LeafIndex } from '../tree/math.js';
 import type { TreePrivateKeys } from '../tree/private-keys.js';
 import type { RatchetTree } from '../tree/ratchet-tree.js';
 import type { GroupContext } from './group-context.js';
+import { signatureKeysOf } from './past-signature-keys.js';
 import type { EpochKeys, GroupConfig, GroupState, PastEpoch, ResumptionPskEntry } from './state.js';
 
 export function epochKeysOf(s: EpochSecrets): EpochKeys {
@@ -28,10 +29,7 @@ export function epochKeysOf(s: EpochSecrets): EpochKeys {
 
 /** The receive state of the current epoch, to keep once it is left. */
 export function pastEpochOf(state: GroupState): PastEpoch {
-  const signatureKeys: (Uint8Array | undefined)[] = [];
-  for (let l = 0; l < state.tree.nLeaves; l++) signatureKeys.push(state.tree.leaf(l as LeafIndex)?.signatureKey);
-  while (signatureKeys.length > 0 && signatureKeys[signatureKeys.length - 1] === undefined) signatureKeys.pop();
-  return { groupContext: state.groupContext, senderDataSecret: state.keys.senderDataSecret, secretTree: state.secretTree, signatureKeys };
+  return { groupContext: state.groupContext, senderDataSecret: state.keys.senderDataSecret, secretTree: state.secretTree, signatureKeys: signatureKeysOf(state.tree) };
 }
 
 export interface NewEpochParams {

@@ -31,7 +31,8 @@ export function verifiedGroupInfoTree(
   const gc = groupInfo.groupContext;
   const treeExt = findExtension(groupInfo.extensions, ExtensionType.ratchet_tree);
   let tree: RatchetTree;
-  if (treeExt !== undefined) tree = ratchetTreeFromBytes(treeExt.extensionData);
+  // The extension's bytes are the engine's own (a decoded copy, or a view into a decrypted GroupInfo): the tree may view them.
+  if (treeExt !== undefined) tree = ratchetTreeFromBytes(treeExt.extensionData, 'view');
   else if (opts.ratchetTree !== undefined) tree = opts.ratchetTree;
   // §12.4.3.1: "the client MUST download the tree before processing the Welcome".
   else throw new ValidationError(`${source}: the GroupInfo has no ratchet_tree extension and no tree was supplied`);

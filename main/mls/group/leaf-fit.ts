@@ -10,6 +10,11 @@
 //   any node of the new ratchet tree").
 // Update proposals committed together are checked by proposal-apply.ts
 // (checkChangedLeaves), which covers the same rules for several leaves at once.
+//
+// Each check asks the tree's index (tree/tree-index.ts) whether the rule holds,
+// at the cost of the keys and types involved rather than of the group; only
+// when it does not is the group scanned, to name the first offending node as
+// before.
 
 import { ValidationError } from '../errors.js';
 import type { LeafNode } from '../tree/leaf-node.js';
@@ -25,6 +30,7 @@ import { equalBytes } from '../util/bytes.js';
  * capabilities field of this LeafNode indicates support for all the credential types currently in use by other members."
  */
 export function checkCredentialFit(tree: RatchetTree, self: LeafIndex | undefined, leaf: LeafNode, where: string): void {
+  if (credentialsFit(tree, self, leaf)) return;
   const type = leaf.credential.credentialType;
   for (const l of tree.memberLeaves()) {
     if (l === self) continue;
@@ -33,10 +39,27 @@ export function checkCredentialFit(tree: RatchetTree, self: LeafIndex | undefine
     const t = other.credential.credentialType;
     if (!leaf.capabilities.credentials.includes(t)) throw new ValidationError(`${where}: does not support credential type ${t} of leaf ${l}`);
   }
+  throw new ValidationError(`${where}: credential types do not fit the group`); // the counts and the scan disagree: unreachable
+}
+
+/** checkCredentialFit's rule from the index's counts: O(credential types). */
+function credentialsFit(tree: RatchetTree, self: LeafIndex | undefined, leaf: LeafNode): boolean {
+  const c = tree.index().credentials;
+  const old = self === undefined || self >= tree.nLeaves ? undefined : tree.leaf(self);
+  const type = leaf.credential.credentialType;
+  const others = c.members - (old === undefined ? 0 : 1);
+  const supporters = (c.supported.get(type) ?? 0) - (old !== undefined && old.capabilities.credentials.includes(type) ? 1 : 0);
+  if (supporters !== others) return false;
+  for (const [t, n] of c.used) {
+    const usedByOthers = n - (old !== undefined && old.credential.credentialType === t ? 1 : 0);
+    if (usedByOthers > 0 && !leaf.capabilities.credentials.includes(t)) return false;
+  }
+  return true;
 }
 
 /** §7.3: throws unless `key` is no other member's signature key ("unique among the members of the group: signature_key"). */
 export function checkSignatureKeyFree(tree: RatchetTree, self: LeafIndex | undefined, key: Uint8Array, where: string): void {
+  if (tree.index().leavesWithSignatureKey(key).every((x) => x === 2 * (self ?? -1))) return;
   for (const l of tree.memberLeaves()) {
     if (l !== self && equalBytes(tree.leaf(l)!.signatureKey, key)) throw new ValidationError(`${where}: signature key duplicates that of leaf ${l}`);
   }
@@ -55,6 +78,8 @@ export function checkEncryptionKeysFresh(tree: RatchetTree, keys: readonly { rea
     }
   }
   if (keys.length === 0) return;
+  const index = tree.index();
+  if (keys.every((e) => index.nodesWithEncryptionKey(e.key).length === 0)) return;
   for (const [x, n] of tree.entries()) {
     const k = n.nodeType === NodeType.leaf ? n.leaf.encryptionKey : n.parent.encryptionKey;
     const hit = keys.find((e) => equalBytes(e.key, k));

@@ -102,7 +102,8 @@ function actOn(suite: CipherSuite, state: GroupState, next: GroupState, ac: Auth
       // §6: application data only comes in a PrivateMessage, which only members send (§6.3.2).
       if (s.senderType !== SenderType.member) throw new ValidationError('application data from a non-member');
       return {
-        result: { kind: 'application', data: content.applicationData, sender: s.leafIndex, authenticatedData: content.authenticatedData, epoch: content.epoch },
+        // A copy: the decrypted content is decoded as views into its plaintext (codec/decoder.ts DecodeBytes), the caller's data stands alone.
+        result: { kind: 'application', data: content.applicationData.slice(), sender: s.leafIndex, authenticatedData: content.authenticatedData, epoch: content.epoch },
         state: next,
       };
     case ContentType.proposal: {
@@ -142,7 +143,7 @@ function processPastPrivate(suite: CipherSuite, state: GroupState, pm: PrivateMe
   }
   // §12.1, §12.4.2: handshake messages only in the current epoch.
   if (pm.contentType !== ContentType.application) throw new ValidationError(`PrivateMessage: a handshake message of past epoch ${pm.epoch} (the group is at epoch ${state.groupContext.epoch})`);
-  const keyOf = (l: LeafIndex): Uint8Array | undefined => past.signatureKeys[l];
+  const keyOf = (l: LeafIndex): Uint8Array | undefined => past.signatureKeys.at(l);
   const r = unprotectPrivate(suite, pm, {
     groupContext: past.groupContext,
     senderDataSecret: past.senderDataSecret,
@@ -159,7 +160,7 @@ function processPastPrivate(suite: CipherSuite, state: GroupState, pm: PrivateMe
   const updated: PastEpoch = { ...past, secretTree: r.secretTree };
   const pastEpochs = state.pastEpochs.map((p, j) => (j === i ? updated : p));
   return {
-    result: { kind: 'application', data: c.applicationData, sender: c.sender.leafIndex, authenticatedData: c.authenticatedData, epoch: c.epoch },
+    result: { kind: 'application', data: c.applicationData.slice(), sender: c.sender.leafIndex, authenticatedData: c.authenticatedData, epoch: c.epoch },
     state: { ...state, pastEpochs },
   };
 }

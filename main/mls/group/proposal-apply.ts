@@ -199,9 +199,32 @@ export function checkCommitterExtensionSupport(applied: AppliedProposals, list: 
  * ("Verify that the credential type is supported by all members of the group
  * ... and that the capabilities field of this LeafNode indicates support for
  * all the credential types currently in use by other members"). §12.2: the list
- * is invalid if after it "the ratchet tree is invalid".
+ * is invalid if after it "the ratchet tree is invalid". Decided by the trees'
+ * indexes (tree/tree-index.ts) at the cost of the changed leaves; the tree is
+ * scanned only to name the first offending node.
  */
 export function checkChangedLeaves(tree: RatchetTree, before: RatchetTree, changed: readonly LeafIndex[]): void {
+  if (changedLeavesFit(tree, before, changed)) return;
+  changedLeavesScan(tree, before, changed);
+  throw new ValidationError('changed leaves do not fit the tree'); // the index and the scan disagree: unreachable
+}
+
+function changedLeavesFit(tree: RatchetTree, before: RatchetTree, changed: readonly LeafIndex[]): boolean {
+  const index = tree.index();
+  const { used, supported, members } = index.credentials;
+  for (const l of changed) {
+    const leaf = tree.leaf(l);
+    if (leaf === undefined) continue;
+    const elsewhere = (x: number): boolean => x !== 2 * l;
+    if (index.nodesWithEncryptionKey(leaf.encryptionKey).some(elsewhere) || index.leavesWithSignatureKey(leaf.signatureKey).some(elsewhere)) return false;
+    for (const t of used.keys()) if (!leaf.capabilities.credentials.includes(t)) return false;
+  }
+  const usedBefore = before.index().credentials.used;
+  for (const t of used.keys()) if (!usedBefore.has(t) && supported.get(t) !== members) return false;
+  return true;
+}
+
+function changedLeavesScan(tree: RatchetTree, before: RatchetTree, changed: readonly LeafIndex[]): void {
   const changedSet = new Set<number>(changed);
   const enc = new Map<string, string>();
   const sig = new Map<string, string>();

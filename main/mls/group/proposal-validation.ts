@@ -12,7 +12,8 @@ import { ProposalType } from '../messages/proposal.js';
 import { encodePreSharedKeyID, PSKType, ResumptionPSKUsage, type ResumptionPSKUsage as Usage } from '../schedule/psk.js';
 import type { LeafIndex, NodeIndex } from '../tree/math.js';
 import type { RatchetTree } from '../tree/ratchet-tree.js';
-import { toHex } from '../util/bytes.js';
+import { bytesKey, toHex } from '../util/bytes.js';
+import type { LeafNode } from '../tree/leaf-node.js';
 import type { GroupContext } from './group-context.js';
 import { senderLabel, type ResolvedProposal } from './proposal-list.js';
 
@@ -176,6 +177,30 @@ function checkAddsDistinct(tree: RatchetTree, list: readonly ResolvedProposal[])
   const adds = list.flatMap((p, i) => (p.proposal.proposalType === ProposalType.add ? [{ i, leaf: p.proposal.add.keyPackage.leafNode }] : []));
   if (adds.length === 0) return;
   const removed = new Set(list.flatMap((p) => (p.proposal.proposalType === ProposalType.remove ? [p.proposal.remove.removed] : [])));
+  if (addsDistinct(tree, adds, removed)) return;
+  addsDistinctScan(tree, adds, removed);
+  throw new ValidationError('Commit.proposals: Adds of a client already in the group'); // the index and the scan disagree: unreachable
+}
+
+/** checkAddsDistinct from the tree's index (tree/tree-index.ts): O(adds), not O(members). */
+function addsDistinct(tree: RatchetTree, adds: readonly { leaf: LeafNode }[], removed: ReadonlySet<number>): boolean {
+  const index = tree.index();
+  const member = (x: number): boolean => x % 2 === 0 && !removed.has(x / 2);
+  const sig = new Set<string>();
+  const enc = new Set<string>();
+  for (const { leaf } of adds) {
+    if (index.leavesWithSignatureKey(leaf.signatureKey).some(member) || index.nodesWithEncryptionKey(leaf.encryptionKey).some(member)) return false;
+    const s = bytesKey(leaf.signatureKey);
+    const e = bytesKey(leaf.encryptionKey);
+    if (sig.has(s) || enc.has(e)) return false;
+    sig.add(s);
+    enc.add(e);
+  }
+  return true;
+}
+
+/** The same rule by scanning the members, naming the first Add that breaks it. */
+function addsDistinctScan(tree: RatchetTree, adds: readonly { i: number; leaf: LeafNode }[], removed: ReadonlySet<number>): void {
   const sig = new Map<string, string>();
   const enc = new Map<string, string>();
   for (const l of tree.memberLeaves()) {

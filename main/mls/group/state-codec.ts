@@ -33,9 +33,10 @@ import { decodeProposal, encodeProposal } from '../messages/proposal.js';
 import { decodeReInit, encodeReInit } from '../messages/proposals/reinit.js';
 import { decodeSecretTreeState, encodeSecretTreeState, type SecretTreeState } from '../schedule/secret-tree.js';
 import { directPath, leafIndex, nodeWidth, root, type NodeIndex } from '../tree/math.js';
-import { decodeNode, encodeNode, NodeType, type Node } from '../tree/node.js';
+import { decodeNode, encodeOptionalNode, NodeType, type Node } from '../tree/node.js';
 import { RatchetTree } from '../tree/ratchet-tree.js';
 import { decodeGroupContext, encodeGroupContext } from './group-context.js';
+import { signatureKeyList } from './past-signature-keys.js';
 import { CONFIG_LIMITS, DEFAULT_GROUP_CONFIG, type EpochKeys, type GroupConfig, type GroupState, type PastEpoch } from './state.js';
 
 export const GROUP_STATE_FORMAT = 2;
@@ -56,7 +57,7 @@ const NH: Record<CipherSuiteId, number> = { 1: 32, 2: 32, 3: 32, 4: 64, 5: 64, 6
 /** The whole tree, blanks included, with its leaf count (also used by public/public-codec.ts). */
 export function encodeTreeFull(e: Encoder, tree: RatchetTree): void {
   e.u32(tree.nLeaves);
-  e.vector(tree.nodes, (e2, n) => void e2.optional(n, encodeNode));
+  e.opaqueWith((w) => tree.writeSlots(w, tree.width, encodeOptionalNode));
 }
 
 export function decodeTreeFull(d: Decoder): RatchetTree {
@@ -111,7 +112,12 @@ function encodePastEpoch(e: Encoder, p: PastEpoch, encodeTree: EncodeTree): void
   encodeGroupContext(e, p.groupContext);
   e.opaque(p.senderDataSecret);
   encodeTree(e, p.secretTree);
-  e.vector(p.signatureKeys, (e2, k) => void e2.optional(k, (e3, v) => void e3.opaque(v)));
+  e.opaqueWith((w) => {
+    for (const k of signatureKeyList(p.signatureKeys)) {
+      if (k === undefined) w.u8(0);
+      else w.u8(1).opaque(k);
+    }
+  });
 }
 
 export function encodeGroupState(e: Encoder, s: GroupState): void {
@@ -254,15 +260,24 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+/**
+ * A first guess of a stored state's size per tree slot (a leaf ~190 bytes, a parent ~70, a blank 1),
+ * so that the encoder neither grows (copying megabytes) nor ends far from full (finish() then copies).
+ */
+export const STATE_BYTES_PER_SLOT = 96;
+
 export function groupStateBytes(s: GroupState): Uint8Array {
-  const e = new Encoder();
+  const e = new Encoder(s.tree.width * STATE_BYTES_PER_SLOT);
   encodeGroupState(e, s);
   return e.finish();
 }
 
 /** Strict: any malformed or inconsistent byte string is a DecodeError. */
 export function groupStateFromBytes(bytes: Uint8Array): GroupState {
-  const d = new Decoder(bytes, 'GroupState');
+  // One copy of the input, which the state then views field by field (codec/decoder.ts DecodeBytes):
+  // a 10,000-member state has some 200,000 fields, each a copied array otherwise.
+  const own = bytes.slice();
+  const d = new Decoder(own, 'GroupState', 0, own.length, undefined, 'view');
   const s = decodeGroupState(d);
   d.end();
   return s;

@@ -19,7 +19,7 @@ import { ArgumentError, DecodeError } from '../errors.js';
 import { decodeSecretTreeHeader, encodeSecretTreeHeader, type SecretTreeHeader, type SecretTreeState } from '../schedule/secret-tree.js';
 import { secretTreeFromRows, secretTreeRowDiff, secretTreeRows, type SecretTreeRow } from '../schedule/secret-tree-rows.js';
 import { equalBytes } from '../util/bytes.js';
-import { decodeGroupStateWith, encodeGroupStateWith } from './state-codec.js';
+import { decodeGroupStateWith, encodeGroupStateWith, STATE_BYTES_PER_SLOT } from './state-codec.js';
 import type { GroupState, PastEpoch } from './state.js';
 
 export type { SecretTreeRow } from '../schedule/secret-tree-rows.js';
@@ -63,7 +63,7 @@ export interface StateDelta {
 }
 
 function coreOf(state: GroupState): Uint8Array {
-  const e = new Encoder();
+  const e = new Encoder(state.tree.width * STATE_BYTES_PER_SLOT);
   encodeGroupStateWith(e, state, GROUP_STATE_CORE_FORMAT, encodeSecretTreeHeader);
   return e.finish();
 }
@@ -148,7 +148,9 @@ export function stateDelta(before: GroupState, after: GroupState): StateDelta {
  */
 export function stateFromParts(core: Uint8Array, trees: ReadonlyMap<bigint, readonly SecretTreeRow[]>): GroupState {
   const used = new Set<bigint>();
-  const d = new Decoder(core, 'GroupStateCore');
+  // One copy of the core, which the state then views field by field (as groupStateFromBytes does).
+  const own = core.slice();
+  const d = new Decoder(own, 'GroupStateCore', 0, own.length, undefined, 'view');
   const state = decodeGroupStateWith(d, GROUP_STATE_CORE_FORMAT, (dd, epoch) => {
     const header = decodeSecretTreeHeader(dd);
     const rows = trees.get(epoch);

@@ -15,6 +15,7 @@ import type { LeafIndex } from '../tree/math.js';
 import type { TreePrivateKeys } from '../tree/private-keys.js';
 import type { RatchetTree } from '../tree/ratchet-tree.js';
 import type { GroupContext } from './group-context.js';
+import type { LeafSignatureKeys } from './past-signature-keys.js';
 
 /** Local policy of one member; not part of the protocol, but stored with the state. */
 export interface GroupConfig {
@@ -35,9 +36,9 @@ export interface GroupConfig {
   readonly externalPub: boolean;
   /**
    * Validation policy (docs/validation.md): every HPKE public key a peer puts into a
-   * KeyPackage or the tree (Add, Update, UpdatePath, a joined tree) is tried with one
-   * KEM operation when it arrives (RFC 9180 §7.1.4 validation, done at arrival instead
-   * of at first use), so a key nobody can encrypt to is refused before it makes this
+   * KeyPackage or the tree (Add, Update, UpdatePath, a joined tree) is validated as
+   * its KEM demands when it arrives (RFC 9180 §7.1.4, done at arrival instead of at
+   * first use; crypto/hpke-key-check.ts), so a key nobody can encrypt to is refused before it makes this
    * member's commits fail. False: only the key's length is checked, and a bad key
    * fails the first commit that encrypts to it, as with implementations that check
    * on use. No validation list of RFC 9420 asks for it; default true.
@@ -97,8 +98,8 @@ export interface PastEpoch {
   readonly groupContext: GroupContext;
   readonly senderDataSecret: Uint8Array;
   readonly secretTree: SecretTreeState;
-  /** Signature key of each leaf in that epoch (undefined: blank), indexed by leaf. */
-  readonly signatureKeys: readonly (Uint8Array | undefined)[];
+  /** Signature key of each leaf in that epoch (undefined: blank), by leaf index (past-signature-keys.ts). */
+  readonly signatureKeys: LeafSignatureKeys;
 }
 
 export interface GroupState {

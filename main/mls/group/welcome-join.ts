@@ -4,7 +4,6 @@
 // supplied out of band) and the confirmation tag, and derives the epoch's
 // secrets and this member's private keys.
 
-import { encode } from '../codec/encoder.js';
 import { getProvider } from '../crypto/index.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { ArgumentError, CryptoError, ValidationError } from '../errors.js';
@@ -20,7 +19,7 @@ import { findWelcomeSecrets } from '../messages/welcome.js';
 import { decryptGroupInfo, decryptGroupSecrets } from '../messages/welcome-crypto.js';
 import { epochSecretsFromJoiner, welcomeSecretFromJoiner } from '../schedule/key-schedule.js';
 import { PSKType, ResumptionPSKUsage } from '../schedule/psk.js';
-import { encodeLeafNode } from '../tree/leaf-node.js';
+import { leafNodeBytes } from '../tree/leaf-node.js';
 import type { CredentialValidator } from '../tree/leaf-validation.js';
 import type { LeafIndex } from '../tree/math.js';
 import { NodeType } from '../tree/node.js';
@@ -49,10 +48,10 @@ export interface JoinFromWelcomeParams {
   readonly now?: bigint;
   readonly validateCredential?: CredentialValidator;
   /**
-   * Check every HPKE key of the received tree with a KEM operation (default: the
+   * Validate every HPKE key of the received tree (RFC 9180 §7.1.4; default: the
    * config's checkHpkeKeys policy, true unless changed). False checks only their
-   * length: a large group joins faster, at the risk that a malicious inviter's bad
-   * key makes this member's commits fail later.
+   * length, at the risk that a malicious inviter's bad key makes this member's
+   * commits fail later.
    */
   readonly checkTreeKeys?: boolean;
   /** Largest tree (in leaves, blank ones included) accepted; default DEFAULT_MAX_TREE_LEAVES. */
@@ -119,13 +118,19 @@ export function joinFromWelcome(p: JoinFromWelcomeParams): JoinedGroup {
   const signer = groupInfo.signer as LeafIndex; // a member of the tree: checked with the signature
 
   // Policy (RFC 9180 §7.1.4 at arrival): every HPKE key of the tree must be usable, or this
-  // member's first commit would fail to encrypt to it. One KEM operation per node; opt out for speed.
+  // member's first commit would fail to encrypt to it. Judged without a KEM operation (hpke-key-check.ts).
   const checkKey = hpkeKeyCheck(p.checkTreeKeys ?? config.checkHpkeKeys);
   for (const [x, n] of tree.entries()) checkKey(suite, n.nodeType === NodeType.leaf ? n.leaf.encryptionKey : n.parent.encryptionKey, `tree node ${x}`);
 
-  const mine = encode(encodeLeafNode, kp.leafNode);
+  const mine = leafNodeBytes(kp.leafNode);
   // §12.4.3.1: "Identify a leaf whose LeafNode is identical to the one in the KeyPackage. If no such field exists, return an error."
-  const me = tree.memberLeaves().find((l) => equalBytes(encode(encodeLeafNode, tree.leaf(l)!), mine));
+  // The leaves holding our signature key (the index knows them) are the only candidates.
+  const me = tree
+    .index()
+    .leavesWithSignatureKey(kp.leafNode.signatureKey)
+    .map((x) => (x / 2) as LeafIndex)
+    .sort((a, b) => a - b)
+    .find((l) => equalBytes(leafNodeBytes(tree.leaf(l)!), mine));
   if (me === undefined) throw new ValidationError('Welcome: our KeyPackage leaf is not in the tree');
   // §13.4: "A client joining a group MUST verify that it supports every extension in the GroupContext for the
   // group. Otherwise, it MUST treat the enclosing GroupInfo message as invalid and not join the group." What this

@@ -2,7 +2,7 @@
 // joiner needs (inside a Welcome, or published for external commits).
 
 import type { Decoder } from '../codec/decoder.js';
-import { Encoder, encode } from '../codec/encoder.js';
+import type { Encoder } from '../codec/encoder.js';
 import { signWithLabel, verifyWithLabel } from '../crypto/labeled.js';
 import type { CipherSuite } from '../crypto/provider.js';
 import { decodeExtensions, encodeExtensions, type Extension } from '../extensions/extension.js';
@@ -44,11 +44,11 @@ export function decodeGroupInfo(d: Decoder): GroupInfo {
 
 /** signature = SignWithLabel(., "GroupInfoTBS", GroupInfoTBS). */
 export function signGroupInfo(suite: CipherSuite, signaturePrivateKey: Uint8Array, tbs: GroupInfoTBS): GroupInfo {
-  const signature = signWithLabel(suite, signaturePrivateKey, 'GroupInfoTBS', encode(encodeGroupInfoTBS, tbs));
+  const signature = signWithLabel(suite, signaturePrivateKey, 'GroupInfoTBS', (e) => encodeGroupInfoTBS(e, tbs));
   return { ...tbs, signature };
 }
 
 /** `signerPublicKey` is the signature key of leaf `signer` in the group's tree (the caller looks it up). */
 export function verifyGroupInfoSignature(suite: CipherSuite, v: GroupInfo, signerPublicKey: Uint8Array): boolean {
-  return verifyWithLabel(suite, signerPublicKey, 'GroupInfoTBS', encode(encodeGroupInfoTBS, v), v.signature);
+  return verifyWithLabel(suite, signerPublicKey, 'GroupInfoTBS', (e) => encodeGroupInfoTBS(e, v), v.signature);
 }

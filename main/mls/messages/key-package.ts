@@ -3,6 +3,8 @@
 
 import type { Decoder } from '../codec/decoder.js';
 import { Encoder, encode } from '../codec/encoder.js';
+import { encodeMemo, memoEncoding, rememberEncoding } from '../codec/encode-memo.js';
+import { varintSize } from '../codec/varint.js';
 import type { CipherSuite, CipherSuiteId } from '../crypto/provider.js';
 import { isCipherSuiteId } from '../crypto/provider.js';
 import { makeKeyPackageRef, signWithLabel, verifyWithLabel } from '../crypto/labeled.js';
@@ -30,12 +32,24 @@ export function encodeKeyPackageTBS(e: Encoder, v: KeyPackageTBS): void {
   encodeExtensions(e, v.extensions);
 }
 
-export function encodeKeyPackage(e: Encoder, v: KeyPackage): void {
+function encodeKeyPackageFields(e: Encoder, v: KeyPackage): void {
   encodeKeyPackageTBS(e, v);
   e.opaque(v.signature);
 }
 
+/** Memoized (codec/encode-memo.ts): a KeyPackage is encoded for its signature, its ref and the commit that adds it. */
+export function encodeKeyPackage(e: Encoder, v: KeyPackage): void {
+  encodeMemo(e, v, encodeKeyPackageFields);
+}
+
+/** KeyPackageTBS of a signed KeyPackage: its encoding minus the signature. */
+function tbsBytes(v: KeyPackage): Uint8Array {
+  const all = memoEncoding(v, encodeKeyPackageFields);
+  return all.subarray(0, all.length - varintSize(v.signature.length) - v.signature.length);
+}
+
 export function decodeKeyPackage(d: Decoder): KeyPackage {
+  const start = d.offset;
   const version = d.u16('version');
   if (version !== PROTOCOL_VERSION_MLS10) d.fail('version', `unsupported protocol version ${version}`);
   const cipherSuite = d.u16('cipher_suite');
@@ -44,16 +58,18 @@ export function decodeKeyPackage(d: Decoder): KeyPackage {
   const leafNode = d.field('leaf_node', decodeLeafNode);
   const extensions = decodeExtensions(d);
   const signature = d.opaque('signature');
-  return { version, cipherSuite, initKey, leafNode, extensions, signature };
+  const kp = { version, cipherSuite, initKey, leafNode, extensions, signature };
+  rememberEncoding(kp, d.consumed(start));
+  return kp;
 }
 
 export function keyPackageBytes(v: KeyPackage): Uint8Array {
-  return encode(encodeKeyPackage, v);
+  return memoEncoding(v, encodeKeyPackageFields).slice();
 }
 
 /** RFC 9420 §5.2: KeyPackageRef = RefHash("MLS 1.0 KeyPackage Reference", KeyPackage). */
 export function keyPackageRef(suite: CipherSuite, v: KeyPackage): Uint8Array {
-  return makeKeyPackageRef(suite, keyPackageBytes(v));
+  return makeKeyPackageRef(suite, memoEncoding(v, encodeKeyPackageFields));
 }
 
 /** RFC 9420 §10: signature = SignWithLabel(., "KeyPackageTBS", KeyPackageTBS). */
@@ -64,5 +80,5 @@ export function signKeyPackage(suite: CipherSuite, signaturePrivateKey: Uint8Arr
 
 /** Verifies against leaf_node.signature_key, the key of the credential in the leaf (RFC 9420 §10.1). */
 export function verifyKeyPackageSignature(suite: CipherSuite, v: KeyPackage): boolean {
-  return verifyWithLabel(suite, v.leafNode.signatureKey, 'KeyPackageTBS', encode(encodeKeyPackageTBS, v), v.signature);
+  return verifyWithLabel(suite, v.leafNode.signatureKey, 'KeyPackageTBS', tbsBytes(v), v.signature);
 }

@@ -13,7 +13,6 @@ export interface Capabilities {
 }
 
 const u16Item = (e: Encoder, v: number): void => void e.u16(v);
-const readU16 = (d: Decoder): number => d.u16('value');
 
 export function encodeCapabilities(e: Encoder, v: Capabilities): void {
   e.vector(v.versions, u16Item)
@@ -24,10 +23,10 @@ export function encodeCapabilities(e: Encoder, v: Capabilities): void {
 }
 
 export function decodeCapabilities(d: Decoder): Capabilities {
-  const versions = d.vector('versions', readU16);
-  const cipherSuites = d.vector('cipher_suites', readU16);
-  const extensions = d.vector('extensions', readU16);
-  const proposals = d.vector('proposals', readU16);
-  const credentials = d.vector('credentials', readU16);
+  const versions = d.u16Vector('versions', 'value');
+  const cipherSuites = d.u16Vector('cipher_suites', 'value');
+  const extensions = d.u16Vector('extensions', 'value');
+  const proposals = d.u16Vector('proposals', 'value');
+  const credentials = d.u16Vector('credentials', 'value');
   return { versions, cipherSuites, extensions, proposals, credentials };
 }

@@ -2,6 +2,8 @@
 
 import type { Decoder } from '../codec/decoder.js';
 import { Encoder } from '../codec/encoder.js';
+import { encodeMemo, memoEncoding, rememberEncoding } from '../codec/encode-memo.js';
+import { varintSize } from '../codec/varint.js';
 import { signWithLabel, verifyWithLabel } from '../crypto/labeled.js';
 import type { CipherSuite } from '../crypto/provider.js';
 import { ArgumentError } from '../errors.js';
@@ -54,12 +56,35 @@ function encodeContent(e: Encoder, v: LeafNodeContent): void {
   encodeExtensions(e, v.extensions);
 }
 
-export function encodeLeafNode(e: Encoder, v: LeafNode): void {
+function encodeLeafNodeFields(e: Encoder, v: LeafNode): void {
   encodeContent(e, v);
   e.opaque(v.signature);
 }
 
+/** Memoized (codec/encode-memo.ts): a leaf is encoded for its signature, the tree hash, storage and GroupInfos. */
+export function encodeLeafNode(e: Encoder, v: LeafNode): void {
+  encodeMemo(e, v, encodeLeafNodeFields);
+}
+
+/** A LeafNode's encoding (memoized: the caller must not modify it). */
+export function leafNodeBytes(v: LeafNode): Uint8Array {
+  return memoEncoding(v, encodeLeafNodeFields);
+}
+
+/** The encoding of a LeafNode's content (LeafNodeTBS without the group binding): its encoding minus the signature. */
+function contentBytes(v: LeafNodeContent): Uint8Array {
+  if (!('signature' in v)) {
+    const e = new Encoder();
+    encodeContent(e, v);
+    return e.finish();
+  }
+  const sig = (v as LeafNode).signature;
+  const all = memoEncoding(v as LeafNode, encodeLeafNodeFields);
+  return all.subarray(0, all.length - varintSize(sig.length) - sig.length);
+}
+
 export function decodeLeafNode(d: Decoder): LeafNode {
+  const start = d.offset;
   const encryptionKey = d.opaque('encryption_key');
   const signatureKey = d.opaque('signature_key');
   const credential = d.field('credential', decodeCredential);
@@ -82,18 +107,18 @@ export function decodeLeafNode(d: Decoder): LeafNode {
   }
   const extensions = decodeExtensions(d);
   const signature = d.opaque('signature');
-  return { ...base, ...variant, extensions, signature } as LeafNode;
+  const leaf = { ...base, ...variant, extensions, signature } as LeafNode;
+  rememberEncoding(leaf, d.consumed(start));
+  return leaf;
 }
 
 /** RFC 9420 §7.2: the LeafNodeTBS bytes. update/commit leaves need the group binding. */
 export function leafNodeTbsBytes(v: LeafNodeContent, ctx?: LeafNodeGroupContext): Uint8Array {
-  const e = new Encoder();
-  encodeContent(e, v);
-  if (v.leafNodeSource !== LeafNodeSource.keyPackage) {
-    if (ctx === undefined) throw new ArgumentError(`a leaf node of source ${v.leafNodeSource} is signed with a group id and leaf index`);
-    e.opaque(ctx.groupId).u32(ctx.leafIndex);
-  }
-  return e.finish();
+  const content = contentBytes(v);
+  if (v.leafNodeSource === LeafNodeSource.keyPackage) return content;
+  if (ctx === undefined) throw new ArgumentError(`a leaf node of source ${v.leafNodeSource} is signed with a group id and leaf index`);
+  const e = new Encoder(content.length + ctx.groupId.length + 8);
+  return e.raw(content).opaque(ctx.groupId).u32(ctx.leafIndex).finish();
 }
 
 /** Signs a LeafNode (SignWithLabel "LeafNodeTBS"). Extra fields of `content` are not copied. */

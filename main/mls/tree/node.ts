@@ -22,6 +22,17 @@ export function encodeNode(e: Encoder, v: Node): void {
   else encodeParentNode(e, v.parent);
 }
 
+/** One slot of a tree: optional<Node>. */
+export function encodeOptionalNode(e: Encoder, n: Node | undefined): void {
+  if (n === undefined) {
+    e.u8(0);
+    return;
+  }
+  e.u8(1).u8(n.nodeType);
+  if (n.nodeType === NodeType.leaf) encodeLeafNode(e, n.leaf);
+  else encodeParentNode(e, n.parent);
+}
+
 export function decodeNode(d: Decoder): Node {
   const t = d.u8('node_type');
   if (t === NodeType.leaf) return { nodeType: t, leaf: d.field('leaf_node', decodeLeafNode) };

@@ -4,17 +4,18 @@
 // ratchet_tree is non-blank"), then pads the array to a full tree. Leaves sit at
 // even positions ("The leaves of the tree are stored in even-numbered entries").
 
-import { Decoder } from '../codec/decoder.js';
+import { Decoder, type DecodeBytes } from '../codec/decoder.js';
 import { Encoder } from '../codec/encoder.js';
 import { ArgumentError } from '../errors.js';
-import { decodeNode, encodeNode, NodeType, type Node } from './node.js';
+import { decodeNode, encodeOptionalNode, NodeType, type Node } from './node.js';
+import type { NodeIndex } from './math.js';
 import { RatchetTree } from './ratchet-tree.js';
 
 export function encodeRatchetTree(e: Encoder, tree: RatchetTree): void {
-  let last = tree.nodes.length - 1;
-  while (last >= 0 && tree.nodes[last] === undefined) last--;
-  const slots = tree.nodes.slice(0, last + 1);
-  e.vector(slots, (e2, n) => void e2.optional(n, encodeNode));
+  let last = tree.width - 1;
+  while (last >= 0 && tree.node(last as NodeIndex) === undefined) last--;
+  // The tree's memoized runs of slots (slot-encodings.ts): a GroupInfo carrying a large tree copies most of it.
+  e.opaqueWith((w) => tree.writeSlots(w, last + 1, encodeOptionalNode));
 }
 
 export function decodeRatchetTree(d: Decoder): RatchetTree {
@@ -41,8 +42,9 @@ export function ratchetTreeBytes(tree: RatchetTree): Uint8Array {
   return e.finish();
 }
 
-export function ratchetTreeFromBytes(bytes: Uint8Array): RatchetTree {
-  const d = new Decoder(bytes, 'ratchet_tree');
+/** `mode` 'view' only for bytes the engine owns (codec/decoder.ts DecodeBytes). */
+export function ratchetTreeFromBytes(bytes: Uint8Array, mode: DecodeBytes = 'copy'): RatchetTree {
+  const d = new Decoder(bytes, 'ratchet_tree', 0, bytes.length, undefined, mode);
   const t = decodeRatchetTree(d);
   d.end();
   return t;

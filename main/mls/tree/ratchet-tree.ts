@@ -1,16 +1,19 @@
 // RFC 9420 §4, §7.8: the ratchet tree, stored flat (array indexed by NodeIndex,
 // RFC 9420 Appendix C) with a leaf count that is always a power of two. A
 // RatchetTree never changes after construction: every operation returns a new
-// tree whose node array is a shallow copy (references only) of the old one.
+// tree that shares the old one's nodes, in a persistent array (chunked.ts)
+// that copies only the chunks a change touches.
 //
 // Tree hashes (§7.8) are memoized per node. The memo is invisible state: each
 // entry is a pure function of the node's subtree, a derived tree copies its
 // parent's memo and drops only the entries on changed paths, so a commit costs
-// O(log n) hashing instead of O(n).
+// O(log n) hashing instead of O(n). The key and credential lookups of
+// tree-index.ts are invisible state of the same kind: a derived tree derives
+// them from its parent's by the changed nodes, when first asked.
 
 import type { CipherSuite } from '../crypto/provider.js';
 import { ArgumentError } from '../errors.js';
-import { encode } from '../codec/encoder.js';
+import { encode, type Encoder } from '../codec/encoder.js';
 import { equalBytes } from '../util/bytes.js';
 import { encodeLeafNode, type LeafNode } from './leaf-node.js';
 import {
@@ -27,24 +30,75 @@ import {
 import { NodeType, type Node } from './node.js';
 import type { ParentNode } from './parent-node.js';
 import { computeNodeHash } from './tree-hash.js';
+import { TreeIndex } from './tree-index.js';
+import { SlotEncodings, type WriteSlot } from './slot-encodings.js';
+import { Chunked } from './chunked.js';
 
 /** The tree-hash memo of one tree: entries for one cipher suite's hash. */
 interface HashMemo {
   suiteId: number;
-  hashes: (Uint8Array | undefined)[];
+  /** Shared with derived trees chunk by chunk: an entry is filled in place only where every sharer has the same subtree. */
+  hashes: Chunked<Uint8Array | undefined>;
 }
+
+/** Where a tree's index comes from until it is computed: the tree it was derived from and the nodes that changed. */
+interface IndexOrigin {
+  readonly tree: RatchetTree;
+  readonly changed: readonly NodeIndex[];
+  /** Trees between this one and the nearest ancestor with an index: bounds how many old trees an origin keeps alive. */
+  readonly depth: number;
+}
+
+/** Past this many derivations without an index, a tree forgets its origin (and builds its index from scratch if asked). */
+const MAX_ORIGIN_DEPTH = 8;
 
 export class RatchetTree {
   /** Number of leaves: a power of two. */
   readonly nLeaves: number;
-  /** Node slots, blank = undefined; length nodeWidth(nLeaves). */
-  readonly nodes: readonly (Node | undefined)[];
+  private readonly slots: Chunked<Node | undefined>;
+  private slotArray: readonly (Node | undefined)[] | undefined;
   private memo: HashMemo | undefined;
+  private indexMemo: TreeIndex | undefined;
+  private origin: IndexOrigin | undefined;
+  private slotMemo: SlotEncodings | undefined;
 
-  private constructor(nodes: readonly (Node | undefined)[], nLeaves: number, memo: HashMemo | undefined) {
-    this.nodes = nodes;
+  private constructor(slots: Chunked<Node | undefined>, nLeaves: number, memo: HashMemo | undefined, origin?: IndexOrigin, slotMemo?: SlotEncodings) {
+    this.slots = slots;
     this.nLeaves = nLeaves;
     this.memo = memo;
+    this.origin = origin;
+    this.slotMemo = slotMemo;
+  }
+
+  /** Node slots, blank = undefined; length nodeWidth(nLeaves). An array made on first use (O(n)): node(x) is the cheap access. */
+  get nodes(): readonly (Node | undefined)[] {
+    return (this.slotArray ??= this.slots.toArray());
+  }
+
+  /** Writes the encodings of slots [0, count) with `writeSlot`, reusing runs of them memoized by this tree or the trees it derives from (slot-encodings.ts). */
+  writeSlots(e: Encoder, count: number, writeSlot: WriteSlot): void {
+    this.slotMemo ??= SlotEncodings.empty(this.width);
+    this.slotMemo.write(e, (x) => this.slots.get(x), count, writeSlot);
+  }
+
+  /**
+   * The key and credential lookups of this tree (tree-index.ts): derived from
+   * the tree it came from when that one has them (O(changes)), else built (O(n)).
+   */
+  index(): TreeIndex {
+    if (this.indexMemo === undefined) {
+      const o = this.origin;
+      this.indexMemo =
+        o === undefined
+          ? TreeIndex.build(this.nodes)
+          : o.tree.index().derive(
+              o.changed,
+              (x) => (x < o.tree.width ? o.tree.node(x) : undefined),
+              (x) => (x < this.width ? this.node(x) : undefined),
+            );
+      this.origin = undefined;
+    }
+    return this.indexMemo;
   }
 
   /**
@@ -65,7 +119,7 @@ export class RatchetTree {
       }
       nodes[i] = s;
     });
-    return new RatchetTree(nodes, n, undefined);
+    return new RatchetTree(Chunked.of(nodes), n, undefined);
   }
 
   /** A one-member tree. */
@@ -74,7 +128,7 @@ export class RatchetTree {
   }
 
   get width(): number {
-    return this.nodes.length;
+    return this.slots.length;
   }
 
   get root(): NodeIndex {
@@ -82,26 +136,26 @@ export class RatchetTree {
   }
 
   node(x: NodeIndex): Node | undefined {
-    return this.nodes[x];
+    return x < this.slots.length ? this.slots.get(x) : undefined;
   }
 
   isBlank(x: NodeIndex): boolean {
-    return this.nodes[x] === undefined;
+    return this.node(x) === undefined;
   }
 
   leaf(l: LeafIndex): LeafNode | undefined {
-    const n = this.nodes[2 * l];
+    const n = this.node((2 * l) as NodeIndex);
     return n?.nodeType === NodeType.leaf ? n.leaf : undefined;
   }
 
   parentNode(x: NodeIndex): ParentNode | undefined {
-    const n = this.nodes[x];
+    const n = this.node(x);
     return n?.nodeType === NodeType.parent ? n.parent : undefined;
   }
 
   /** The HPKE public key at a node, or undefined when blank. */
   encryptionKey(x: NodeIndex): Uint8Array | undefined {
-    const n = this.nodes[x];
+    const n = this.node(x);
     if (n === undefined) return undefined;
     return n.nodeType === NodeType.leaf ? n.leaf.encryptionKey : n.parent.encryptionKey;
   }
@@ -109,7 +163,7 @@ export class RatchetTree {
   /** Indices of the non-blank leaves, in order. */
   memberLeaves(): LeafIndex[] {
     const out: LeafIndex[] = [];
-    for (let l = 0; l < this.nLeaves; l++) if (this.nodes[2 * l] !== undefined) out.push(l as LeafIndex);
+    for (let l = 0; l < this.nLeaves; l++) if (this.slots.get(2 * l) !== undefined) out.push(l as LeafIndex);
     return out;
   }
 
@@ -123,27 +177,35 @@ export class RatchetTree {
    */
   resolution(x: NodeIndex): NodeIndex[] {
     const out: NodeIndex[] = [];
-    this.collectResolution(x, out);
+    this.collectResolution(x, level(x), out);
     return out;
   }
 
-  private collectResolution(x: NodeIndex, out: NodeIndex[]): void {
-    const n = this.nodes[x];
+  // The children of a node at level k > 0 are x -/+ 2^(k-1) (Appendix C): carrying the level down saves
+  // recomputing it at every node of a large blank subtree.
+  private collectResolution(x: number, k: number, out: NodeIndex[]): void {
+    const n = this.slots.get(x);
     if (n !== undefined) {
-      out.push(x);
+      out.push(x as NodeIndex);
       if (n.nodeType === NodeType.parent) for (const l of n.parent.unmergedLeaves) out.push((2 * l) as NodeIndex);
       return;
     }
-    if (isLeaf(x)) return;
-    this.collectResolution(left(x), out);
-    this.collectResolution(right(x), out);
+    if (k === 0) return;
+    const half = 1 << (k - 1);
+    this.collectResolution(x - half, k - 1, out);
+    this.collectResolution(x + half, k - 1, out);
   }
 
   /** True when every node under x is blank (so its resolution is empty). */
   isSubtreeBlank(x: NodeIndex): boolean {
-    if (this.nodes[x] !== undefined) return false;
-    if (isLeaf(x)) return true;
-    return this.isSubtreeBlank(left(x)) && this.isSubtreeBlank(right(x));
+    return this.blankBelow(x, level(x));
+  }
+
+  private blankBelow(x: number, k: number): boolean {
+    if (this.slots.get(x) !== undefined) return false;
+    if (k === 0) return true;
+    const half = 1 << (k - 1);
+    return this.blankBelow(x - half, k - 1) && this.blankBelow(x + half, k - 1);
   }
 
   /**
@@ -165,25 +227,26 @@ export class RatchetTree {
 
   /** RFC 9420 §7.8: the tree hash of node x (memoized). */
   nodeHash(suite: CipherSuite, x: NodeIndex): Uint8Array {
-    if (x >= this.nodes.length) throw new ArgumentError(`node ${x} is outside a tree of ${this.nLeaves} leaves`);
+    if (x >= this.width) throw new ArgumentError(`node ${x} is outside a tree of ${this.nLeaves} leaves`);
     if (this.memo === undefined || this.memo.suiteId !== suite.id) {
-      this.memo = { suiteId: suite.id, hashes: new Array<Uint8Array | undefined>(this.nodes.length).fill(undefined) };
+      this.memo = { suiteId: suite.id, hashes: Chunked.filled<Uint8Array | undefined>(this.width, undefined) };
     }
     return this.hashAt(suite, this.memo.hashes, x);
   }
 
-  private hashAt(suite: CipherSuite, memo: (Uint8Array | undefined)[], x: NodeIndex): Uint8Array {
-    const cached = memo[x];
+  private hashAt(suite: CipherSuite, memo: Chunked<Uint8Array | undefined>, x: NodeIndex): Uint8Array {
+    const cached = memo.get(x);
     if (cached !== undefined) return cached;
     let h: Uint8Array;
     if (isLeaf(x)) {
-      h = computeNodeHash(suite, x, this.nodes[x], undefined, undefined);
+      h = computeNodeHash(suite, x, this.slots.get(x), undefined, undefined);
     } else {
       const lh = this.hashAt(suite, memo, left(x));
       const rh = this.hashAt(suite, memo, right(x));
-      h = computeNodeHash(suite, x, this.nodes[x], lh, rh);
+      h = computeNodeHash(suite, x, this.slots.get(x), lh, rh);
     }
-    memo[x] = h;
+    // In place: any tree sharing this chunk of the memo has the same subtree under x (chunked.ts).
+    memo.setShared(x, h);
     return h;
   }
 
@@ -199,34 +262,34 @@ export class RatchetTree {
    */
   withChanges(changes: ReadonlyMap<NodeIndex, Node | undefined>, newLeafCount = this.nLeaves): RatchetTree {
     const width = nodeWidth(newLeafCount);
-    const nodes = this.nodes.slice(0, width);
-    while (nodes.length < width) nodes.push(undefined);
-    let memo: HashMemo | undefined;
-    if (this.memo !== undefined) {
-      const hashes = this.memo.hashes.slice(0, width);
-      while (hashes.length < width) hashes.push(undefined);
-      // The root of a resized tree is a different node: its hash must be recomputed.
-      if (newLeafCount > this.nLeaves) for (let x = this.nodes.length; x < width; x++) hashes[x] = undefined;
-      memo = { suiteId: this.memo.suiteId, hashes };
-    }
     const r = root(newLeafCount);
+    const stale = new Set<number>();
     for (const [x, v] of changes) {
       if (x >= width) throw new ArgumentError(`node ${x} is outside a tree of ${newLeafCount} leaves`);
       if (v !== undefined && (v.nodeType === NodeType.leaf) !== isLeaf(x)) throw new ArgumentError(`node ${x}: wrong node type for its position`);
-      nodes[x] = v;
-      if (memo !== undefined) {
-        memo.hashes[x] = undefined;
-        if (x !== r) for (const p of directPath(x, newLeafCount)) memo.hashes[p] = undefined;
-      }
+      // A changed node's hash and those above it. (A resized tree's new nodes start blank in the memo.)
+      stale.add(x);
+      if (x !== r) for (const p of directPath(x, newLeafCount)) stale.add(p);
     }
-    return new RatchetTree(nodes, newLeafCount, memo);
+    const slots = this.slots.derive(changes, width, undefined);
+    let memo: HashMemo | undefined;
+    if (this.memo !== undefined) {
+      const drop = [...stale].map((x) => [x, undefined] as const);
+      memo = { suiteId: this.memo.suiteId, hashes: this.memo.hashes.derive(drop, width, undefined) };
+    }
+    const changed: NodeIndex[] = [...changes.keys()];
+    // Nodes cut off by a smaller tree leave the index too.
+    for (let x = width; x < this.width; x++) if (this.slots.get(x) !== undefined) changed.push(x as NodeIndex);
+    const depth = this.indexMemo === undefined && this.origin !== undefined ? this.origin.depth + 1 : 1;
+    const origin = depth <= MAX_ORIGIN_DEPTH ? { tree: this as RatchetTree, changed, depth } : undefined;
+    return new RatchetTree(slots, newLeafCount, memo, origin, this.slotMemo?.derive(changed, width));
   }
 
   /** RFC 9420 §12.4.3.1: the leaf holding exactly this LeafNode (compared by encoding), if any. */
   findLeaf(leaf: LeafNode): LeafIndex | undefined {
     const want = encode(encodeLeafNode, leaf);
     for (let l = 0; l < this.nLeaves; l++) {
-      const n = this.nodes[2 * l];
+      const n = this.slots.get(2 * l);
       if (n?.nodeType === NodeType.leaf && equalBytes(encode(encodeLeafNode, n.leaf), want)) {
         return l as LeafIndex;
       }
@@ -236,8 +299,8 @@ export class RatchetTree {
 
   /** Iterates the non-blank nodes with their indices. */
   *entries(): IterableIterator<[NodeIndex, Node]> {
-    for (let i = 0; i < this.nodes.length; i++) {
-      const n = this.nodes[i];
+    for (let i = 0; i < this.width; i++) {
+      const n = this.slots.get(i);
       if (n !== undefined) yield [i as NodeIndex, n];
     }
   }

@@ -3,11 +3,12 @@
 // ParentNodeHashInput { optional<ParentNode> parent_node; opaque left_hash<V>; opaque right_hash<V>; } }
 
 import { Encoder } from '../codec/encoder.js';
+import { varintSize } from '../codec/varint.js';
 import type { CipherSuite } from '../crypto/provider.js';
-import { encodeLeafNode } from './leaf-node.js';
+import { leafNodeBytes } from './leaf-node.js';
 import type { NodeIndex } from './math.js';
 import { NodeType, type Node } from './node.js';
-import { encodeParentNode } from './parent-node.js';
+import { parentNodeBytes } from './parent-node.js';
 
 /** The hash of one node given its children's hashes (parents) or nothing (leaves). */
 export function computeNodeHash(
@@ -17,14 +18,20 @@ export function computeNodeHash(
   leftHash: Uint8Array | undefined,
   rightHash: Uint8Array | undefined,
 ): Uint8Array {
-  const e = new Encoder();
+  // The node's memoized encoding, in an encoder of the exact size (one allocation, no copy): a
+  // joined tree of 10,000 members hashes ~30,000 nodes.
   if (x % 2 === 0) {
-    e.u8(NodeType.leaf).u32(x / 2);
-    e.optional(node?.nodeType === NodeType.leaf ? node.leaf : undefined, encodeLeafNode);
-  } else {
-    e.u8(NodeType.parent);
-    e.optional(node?.nodeType === NodeType.parent ? node.parent : undefined, encodeParentNode);
-    e.opaque(leftHash!).opaque(rightHash!);
+    const leaf = node?.nodeType === NodeType.leaf ? leafNodeBytes(node.leaf) : undefined;
+    const e = new Encoder(1 + 4 + 1 + (leaf?.length ?? 0)).u8(NodeType.leaf).u32(x / 2);
+    if (leaf === undefined) e.u8(0);
+    else e.u8(1).raw(leaf);
+    return suite.hash.digest(e.finish());
   }
-  return suite.hash.digest(e.finish());
+  const parent = node?.nodeType === NodeType.parent ? parentNodeBytes(node.parent) : undefined;
+  const l = leftHash!;
+  const r = rightHash!;
+  const e = new Encoder(1 + 1 + (parent?.length ?? 0) + varintSize(l.length) + l.length + varintSize(r.length) + r.length).u8(NodeType.parent);
+  if (parent === undefined) e.u8(0);
+  else e.u8(1).raw(parent);
+  return suite.hash.digest(e.opaque(l).opaque(r).finish());
 }

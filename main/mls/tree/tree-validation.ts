@@ -55,6 +55,8 @@ function validateLeaves(suite: CipherSuite, tree: RatchetTree, members: readonly
  * of the tree": signature keys unique among leaves, encryption keys unique among all nodes.
  */
 function validateKeysUnique(tree: RatchetTree): void {
+  // The index built here serves every later commit of this tree's group (tree-index.ts).
+  if (!tree.index().hasDuplicateKeys()) return;
   const enc = new Map<string, NodeIndex>();
   const sig = new Map<string, NodeIndex>();
   for (const [x, n] of tree.entries()) {
@@ -70,6 +72,7 @@ function validateKeysUnique(tree: RatchetTree): void {
       sig.set(sk, x);
     }
   }
+  throw new ValidationError('tree: duplicate keys'); // the index and the scan disagree: unreachable
 }
 
 /**

@@ -59,8 +59,15 @@ function encryptionTargets(tree: RatchetTree, copathChild: NodeIndex, exclude: R
   return tree.resolution(copathChild).filter((x) => !(x % 2 === 0 && exclude.has(x / 2)));
 }
 
-/** Leaf keys unique among the other members (RFC 9420 §7.3: "unique among the members of the group: signature_key, encryption_key"). */
+/**
+ * Leaf keys unique among the other members (RFC 9420 §7.3: "unique among the members of the group: signature_key,
+ * encryption_key"). Decided by the tree's index; the members are scanned only to name a duplicate.
+ */
 function checkNewLeafKeys(tree: RatchetTree, sender: LeafIndex, leaf: LeafNode): void {
+  const index = tree.index();
+  const own = 2 * sender;
+  const otherLeaf = (x: NodeIndex): boolean => x % 2 === 0 && x !== own;
+  if (!index.nodesWithEncryptionKey(leaf.encryptionKey).some(otherLeaf) && !index.leavesWithSignatureKey(leaf.signatureKey).some(otherLeaf)) return;
   for (const l of tree.memberLeaves()) {
     if (l === sender) continue;
     const other = tree.leaf(l)!;

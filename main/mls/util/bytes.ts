@@ -26,11 +26,13 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return d === 0;
 }
 
-const HEX = '0123456789abcdef';
+// Two characters per byte from a table: half the string operations of nibble by nibble.
+// toHex also makes the keys of the maps that find keys by value (caches, uniqueness checks).
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 export function toHex(b: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < b.length; i++) s += HEX[b[i]! >> 4]! + HEX[b[i]! & 15]!;
+  for (let i = 0; i < b.length; i++) s += HEX_BYTE[b[i]!]!;
   return s;
 }
 
@@ -39,6 +41,15 @@ export function fromHex(s: string): Uint8Array {
   const out = new Uint8Array(s.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
   return out;
+}
+
+/**
+ * A string that identifies these bytes (one character per byte), for Map keys:
+ * cheaper to make and half the size of hex. Not for display.
+ */
+export function bytesKey(b: Uint8Array): string {
+  // Each char code is one byte; apply() takes the array as the argument list (keys are short).
+  return b.length <= 1024 ? String.fromCharCode.apply(null, b as unknown as number[]) : toHex(b);
 }
 
 const enc = new TextEncoder();

@@ -8,6 +8,7 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import { CryptoError } from '../../errors.js';
 import type { DhGroup } from '../primitives.js';
 import type { KemName } from '../provider.js';
+import { isSmallOrderPoint } from '../small-order.js';
 import { KEMS } from '../suites.js';
 
 function allZero(b: Uint8Array): boolean {
@@ -17,6 +18,8 @@ function allZero(b: Uint8Array): boolean {
 }
 
 interface RawDh {
+  /** RFC 9180 §7.1.4 validation of a public key of the right length (throws CryptoError). */
+  check(pk: Uint8Array): void;
   random(): Uint8Array;
   pub(sk: Uint8Array): Uint8Array;
   shared(sk: Uint8Array, pk: Uint8Array): Uint8Array;
@@ -25,12 +28,27 @@ interface RawDh {
 function raw(kem: KemName): RawDh {
   switch (kem) {
     case 'DHKEM-X25519':
-      return { random: () => randomBytes(32), pub: (sk) => x25519.getPublicKey(sk), shared: (sk, pk) => x25519.getSharedSecret(sk, pk) };
-    case 'DHKEM-X448':
-      return { random: () => randomBytes(56), pub: (sk) => x448.getPublicKey(sk), shared: (sk, pk) => x448.getSharedSecret(sk, pk) };
+    case 'DHKEM-X448': {
+      const montgomery = kem === 'DHKEM-X25519' ? { c: x25519, size: 32 } : { c: x448, size: 56 };
+      return {
+        check: (pk) => {
+          if (isSmallOrderPoint(kem, pk)) throw new CryptoError(`${kem}: public key is a point of small order (every DH with it is zero)`);
+        },
+        random: () => randomBytes(montgomery.size),
+        pub: (sk) => montgomery.c.getPublicKey(sk),
+        shared: (sk, pk) => montgomery.c.getSharedSecret(sk, pk),
+      };
+    }
     default: {
       const c = kem === 'DHKEM-P256' ? p256 : kem === 'DHKEM-P384' ? p384 : p521;
       return {
+        check: (pk) => {
+          try {
+            c.Point.fromBytes(pk); // decodes and validates: coordinates in range, on the curve
+          } catch {
+            throw new CryptoError(`${kem}: public key is not a point on the curve`);
+          }
+        },
         random: () => c.utils.randomSecretKey(),
         pub: (sk) => c.getPublicKey(sk, false),
         // The compressed shared point minus its prefix byte is the x coordinate (RFC 9180 §7.1.1).
@@ -74,6 +92,10 @@ export function nobleDh(kem: KemName): DhGroup {
 
   return {
     kem,
+    checkPublicKey(pk) {
+      checkPublic(pk);
+      r.check(pk);
+    },
     generateKeyPair() {
       const privateKey = r.random();
       return { privateKey, publicKey: publicKeyFromPrivate(privateKey) };

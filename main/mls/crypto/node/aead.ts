@@ -4,7 +4,7 @@ import { CryptoError } from '../../errors.js';
 import { AEAD_NONCE, AEAD_TAG, checkAeadArgs } from '../aead-args.js';
 import type { Aead, AeadName } from '../provider.js';
 import { AEAD_KEY_SIZES } from '../suites.js';
-import { u8 } from './keys.js';
+
 
 const ALGS: Readonly<Record<AeadName, CipherGCMTypes | CipherChaCha20Poly1305Types>> = {
   'AES-128-GCM': 'aes-128-gcm',
@@ -23,7 +23,14 @@ export function nodeAead(name: AeadName): Aead {
       checkAeadArgs(name, 'seal', key, nonce);
       const c = createCipheriv(alg as CipherGCMTypes, key, nonce, { authTagLength: AEAD_TAG });
       c.setAAD(aad);
-      return u8(Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]));
+      // One exact-size result: ciphertext || tag.
+      const out = new Uint8Array(plaintext.length + AEAD_TAG);
+      const body = c.update(plaintext);
+      out.set(body);
+      const rest = c.final();
+      out.set(rest, body.length);
+      out.set(c.getAuthTag(), body.length + rest.length);
+      return out;
     },
     open(key, nonce, aad, ciphertext) {
       checkAeadArgs(name, 'open', key, nonce);
@@ -32,9 +39,12 @@ export function nodeAead(name: AeadName): Aead {
       const d = createDecipheriv(alg as CipherGCMTypes, key, nonce, { authTagLength: AEAD_TAG });
       d.setAuthTag(ciphertext.subarray(split));
       d.setAAD(aad);
+      const out = new Uint8Array(split);
       const body = d.update(ciphertext.subarray(0, split));
+      out.set(body);
       try {
-        return u8(Buffer.concat([body, d.final()]));
+        out.set(d.final(), body.length);
+        return out;
       } catch {
         throw new CryptoError(`${name} open: authentication tag does not verify`);
       }

@@ -2,7 +2,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { Hash, HashName } from '../provider.js';
 import { HASH_SIZES } from '../suites.js';
-import { u8 } from './keys.js';
+import { own } from './keys.js';
 
 const ALGS: Readonly<Record<HashName, string>> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
 
@@ -11,7 +11,7 @@ export function nodeHash(name: HashName): Hash {
   return {
     name,
     size: HASH_SIZES[name],
-    digest: (data) => u8(createHash(alg).update(data).digest()),
-    mac: (key, data) => u8(createHmac(alg, key).update(data).digest()),
+    digest: (data) => own(createHash(alg).update(data).digest()),
+    mac: (key, data) => own(createHmac(alg, key).update(data).digest()),
   };
 }

@@ -3,7 +3,6 @@
 // it (Electron's BoringSSL has no Ed448/X448, for one) gets the noble primitive
 // for that one only, so suites stay complete and results stay identical.
 
-import { randomBytes } from 'node:crypto';
 import { equalBytes, utf8 } from '../../util/bytes.js';
 import { noblePrimitives } from '../noble/index.js';
 import type { DhGroup, Primitives } from '../primitives.js';
@@ -13,7 +12,7 @@ import { nodeAead } from './aead.js';
 import { nodeDh } from './dh.js';
 import { nodeHash } from './hash.js';
 import { nodeSignature } from './signature.js';
-import { u8 } from './keys.js';
+import { randomBytes } from './random.js';
 
 export interface NodeProviderOptions {
   /** Primitive names to treat as missing (tests use this to exercise the fallback). */
@@ -87,7 +86,7 @@ export function createNodePrimitives(opts: NodeProviderOptions = {}): Primitives
     aead: (n: AeadName) => once(n, () => pick(n, nodeAead, ref.aead, checkAead, opts, fallbacks)),
     signature: (n: SignatureName) => once(n, () => pick(n, nodeSignature, ref.signature, checkSignature, opts, fallbacks)),
     dh: (n: KemName) => once(n, () => pick(n, nodeDh, ref.dh, checkDh, opts, fallbacks)),
-    randomBytes: (n) => u8(randomBytes(n)),
+    randomBytes,
     fallbacks,
   };
 }

@@ -8,7 +8,7 @@
 
 import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { CryptoError } from '../../errors.js';
-import { toHex } from '../../util/bytes.js';
+import { bytesKey } from '../../util/bytes.js';
 import { Lru } from '../lru.js';
 
 export type KeyKind = 'ed25519' | 'ed448' | 'x25519' | 'x448' | 'P-256' | 'P-384' | 'P-521';
@@ -33,8 +33,18 @@ export const KINDS: Readonly<Record<KeyKind, KindInfo>> = {
   'P-521': { publicSize: 133, privateSize: 66, curveOid: '06052b81040023', crv: 'P-521' },
 };
 
-const publicCache = new Lru<KeyObject>(512);
-const privateCache = new Lru<KeyObject>(256);
+// One LRU per key kind, keyed by the key's bytes (Ed25519 and X25519 keys have the same length).
+const publicCaches = new Map<KeyKind, Lru<KeyObject>>();
+const privateCaches = new Map<KeyKind, Lru<KeyObject>>();
+
+function cacheOf(caches: Map<KeyKind, Lru<KeyObject>>, kind: KeyKind, size: number): Lru<KeyObject> {
+  let c = caches.get(kind);
+  if (c === undefined) {
+    c = new Lru<KeyObject>(size);
+    caches.set(kind, c);
+  }
+  return c;
+}
 
 function der(hexPrefix: string, body: Uint8Array, hexSuffix = ''): Buffer {
   return Buffer.concat([Buffer.from(hexPrefix, 'hex'), body, Buffer.from(hexSuffix, 'hex')]);
@@ -68,15 +78,16 @@ export function importPublic(kind: KeyKind, pk: Uint8Array): KeyObject {
   const info = KINDS[kind];
   if (pk.length !== info.publicSize) throw new CryptoError(`${kind}: public key is ${pk.length} bytes, expected ${info.publicSize}`);
   if (info.curveOid !== undefined && pk[0] !== 0x04) throw new CryptoError(`${kind}: public key is not an uncompressed point`);
-  const id = kind + toHex(pk);
-  let k = publicCache.get(id);
+  const cache = cacheOf(publicCaches, kind, 512);
+  const id = bytesKey(pk);
+  let k = cache.get(id);
   if (k === undefined) {
     try {
       k = createPublicKey({ key: publicJwk(info, pk), format: 'jwk' });
     } catch {
       throw new CryptoError(`${kind}: public key is not a valid point`);
     }
-    publicCache.set(id, k);
+    cache.set(id, k);
   }
   return k;
 }
@@ -85,8 +96,9 @@ export function importPublic(kind: KeyKind, pk: Uint8Array): KeyObject {
 export function importPrivate(kind: KeyKind, sk: Uint8Array, cache = true): KeyObject {
   const info = KINDS[kind];
   if (sk.length !== info.privateSize) throw new CryptoError(`${kind}: private key is ${sk.length} bytes, expected ${info.privateSize}`);
-  const id = kind + toHex(sk);
-  let k = privateCache.get(id);
+  const lru = cache ? cacheOf(privateCaches, kind, 256) : undefined;
+  const id = lru === undefined ? '' : bytesKey(sk);
+  let k = lru?.get(id);
   if (k === undefined) {
     try {
       // Node builds an OKP private key from `d` alone; `x` must be a string but is not read.
@@ -97,7 +109,7 @@ export function importPrivate(kind: KeyKind, sk: Uint8Array, cache = true): KeyO
     } catch {
       throw new CryptoError(`${kind}: private key is not valid`);
     }
-    if (cache) privateCache.set(id, k);
+    lru?.set(id, k);
   }
   return k;
 }
@@ -106,6 +118,44 @@ export function importPrivate(kind: KeyKind, sk: Uint8Array, cache = true): KeyO
 export function u8(b: Buffer): Uint8Array {
   const out = new Uint8Array(b.length);
   out.set(b);
+  return out;
+}
+
+/**
+ * A plain Uint8Array of a Buffer's bytes: a view when the Buffer has its
+ * memory to itself (digests, signatures and DH outputs come so from
+ * node:crypto), a copy when it sits in Node's shared pool. Saves a copy per
+ * primitive call without keeping a pool slab alive.
+ */
+export function own(b: Buffer): Uint8Array {
+  return b.byteOffset === 0 && b.buffer.byteLength === b.length ? new Uint8Array(b.buffer, 0, b.length) : u8(b);
+}
+
+function fromB64(s: string | undefined, size: number): Uint8Array {
+  const b = Buffer.from(s ?? '', 'base64url');
+  if (b.length > size) throw new CryptoError(`JWK member of ${b.length} bytes, expected at most ${size}`);
+  const out = new Uint8Array(size);
+  out.set(b, size - b.length); // big-endian EC coordinates: left-pad (OKP keys always have their full size)
+  return out;
+}
+
+/**
+ * The raw public key of a private key made by importPrivate. OpenSSL computed it
+ * while importing (for X25519/X448 and Ed25519/Ed448 a scalar multiplication), so
+ * reading it back through JWK costs a base64 round trip instead of another
+ * multiplication (or a DER export, ~100 µs). Only for imported keys: the JWK
+ * export deadlock below concerns keys made by key generation jobs, which never
+ * come here (importPrivate builds keys with createPrivateKey).
+ */
+export function publicOfImported(kind: KeyKind, key: KeyObject): Uint8Array {
+  const info = KINDS[kind];
+  const jwk = key.export({ format: 'jwk' });
+  if (info.curveOid === undefined) return fromB64(jwk.x, info.publicSize);
+  const n = (info.publicSize - 1) / 2;
+  const out = new Uint8Array(info.publicSize);
+  out[0] = 0x04;
+  out.set(fromB64(jwk.x, n), 1);
+  out.set(fromB64(jwk.y, n), 1 + n);
   return out;
 }
 

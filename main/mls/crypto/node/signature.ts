@@ -1,12 +1,13 @@
 // Ed25519, Ed448 and ECDSA from node:crypto, with the same key/signature formats
 // and the same strictness as the noble implementation (RFC 9420 §5.1.2).
 
-import { generateKeyPairSync, randomBytes, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import { generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { CryptoError } from '../../errors.js';
 import { ed25519Canonical, ed448Canonical } from '../eddsa-checks.js';
 import type { Signature, SignatureName } from '../provider.js';
 import { isValidScalar, KEMS, randomScalar } from '../suites.js';
-import { exportPrivate, exportPublic, importPrivate, importPublic, u8, type KeyKind } from './keys.js';
+import { exportPrivate, exportPublic, importPrivate, importPublic, own, publicOfImported, type KeyKind } from './keys.js';
+import { randomBytes } from './random.js';
 
 function eddsa(name: 'Ed25519' | 'Ed448'): Signature {
   const kind: KeyKind = name === 'Ed25519' ? 'ed25519' : 'ed448';
@@ -17,8 +18,8 @@ function eddsa(name: 'Ed25519' | 'Ed448'): Signature {
       const { privateKey } = generateKeyPairSync(kind as 'ed25519');
       return { privateKey: exportPrivate(kind, privateKey), publicKey: exportPublic(kind, privateKey) };
     },
-    publicKeyFromPrivate: (sk) => exportPublic(kind, importPrivate(kind, sk)),
-    sign: (sk, message) => u8(nodeSign(null, message, importPrivate(kind, sk))),
+    publicKeyFromPrivate: (sk) => publicOfImported(kind, importPrivate(kind, sk)),
+    sign: (sk, message) => own(nodeSign(null, message, importPrivate(kind, sk))),
     verify(pk, message, sig) {
       if (!canonical(pk, sig)) return false;
       try {
@@ -48,11 +49,11 @@ function ecdsa(name: 'ECDSA-P256' | 'ECDSA-P384' | 'ECDSA-P521'): Signature {
     generateKeyPair() {
       // A random scalar, not generateKeyPairSync: exporting that key's private part
       // needs JWK, which can deadlock in Node 20 (see keys.ts).
-      const sk = randomScalar(params, (n) => u8(randomBytes(n)));
-      return { privateKey: sk, publicKey: exportPublic(kind, importSk(sk)) };
+      const sk = randomScalar(params, randomBytes);
+      return { privateKey: sk, publicKey: publicOfImported(kind, importSk(sk)) };
     },
-    publicKeyFromPrivate: (sk) => exportPublic(kind, importSk(sk)),
-    sign: (sk, message) => u8(nodeSign(hash, message, { key: importSk(sk), dsaEncoding: 'der' })),
+    publicKeyFromPrivate: (sk) => publicOfImported(kind, importSk(sk)),
+    sign: (sk, message) => own(nodeSign(hash, message, { key: importSk(sk), dsaEncoding: 'der' })),
     verify(pk, message, sig) {
       try {
         return nodeVerify(hash, message, { key: importPublic(kind, pk), dsaEncoding: 'der' }, sig);
