@@ -2,7 +2,7 @@
 //   per conversation size (--sizes, default 2,100,1000; 10000 runs in a few minutes):
 //     state bytes   group-state bytes written per application message received / sent
 //                   (the rows of the secret tree that changed; goal < 4 KiB, flat in the size)
-//     WAL bytes     what SQLite really wrote per message (4 KiB pages), one message per
+//     WAL bytes     what SQLite really wrote per message (1 KiB pages: each page a transaction changes is logged whole), one message per
 //                   transaction (live) and in pages of 200 (catch-up)
 //     CPU/msg       CPU time to process and store one received message, one per transaction
 //                   (goal < 1 ms at 1,000 members)
@@ -308,7 +308,7 @@ export async function run(argv: string[]): Promise<void> {
     }
     report.bytes = rows;
     if (values.json !== true) {
-      console.log('per application message (state bytes: group-state rows written; WAL: bytes SQLite wrote, 4 KiB pages)');
+      console.log('per application message (state bytes: group-state rows written; WAL: bytes SQLite wrote, whole 1 KiB pages)');
       printTable(
         ['members', 'recv state B', 'sent state B', 'recv WAL B (1/tx)', 'recv WAL B (200/tx)', 'sent WAL B (3 tx)', 'recv CPU ms'],
         rows.map((r) => [String(r.size), r.recvStateBytes.toFixed(0), r.sentStateBytes.toFixed(0), r.recvWalLive.toFixed(0), r.recvWalBatched.toFixed(0), r.sentWal.toFixed(0), r.recvCpuMs.toFixed(3)]),
