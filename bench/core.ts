@@ -107,8 +107,8 @@ export function textMessage(g: Group, k: number, text: string): DsMessage {
 }
 
 function receiveOne(m: Messenger, g: Group, msg: DsMessage): void {
-  m.receiver.store(g.conversationId, [msg]);
-  m.receiver.processStored(g.conversationId);
+  // As a push arrives: stored and processed in one transaction (main/core/sync.ts onMessage).
+  m.receiver.processStored(g.conversationId, undefined, [msg]);
 }
 
 interface BytesRow {
@@ -143,8 +143,7 @@ function bytesFor(size: number): BytesRow {
     const batch = Array.from({ length: M }, (_, i) => textMessage(g, i % g.senders.length, `batched ${i} ${'x'.repeat(40)}`));
     c.m.ctx.store.db.pragma('wal_checkpoint(TRUNCATE)');
     w0 = c.walBytes();
-    c.m.receiver.store(g.conversationId, batch);
-    c.m.receiver.processStored(g.conversationId);
+    c.m.receiver.processStored(g.conversationId, undefined, batch);
     const recvWalBatched = (c.walBytes() - w0) / M;
     // Sending: compose (message + outbox row), encrypt (state rows + the bytes sent), accepted (sent + recipients).
     const h = c.m.handlers();
@@ -182,8 +181,7 @@ function catchUp(): { messages: number; perSecond: number } {
     const msgs = Array.from({ length: N }, (_, i) => textMessage(g, i % g.senders.length, `waiting ${i}`));
     const t0 = performance.now();
     for (let i = 0; i < N; i += 500) {
-      c.m.receiver.store(g.conversationId, msgs.slice(i, i + 500));
-      c.m.receiver.processStored(g.conversationId);
+      c.m.receiver.processStored(g.conversationId, undefined, msgs.slice(i, i + 500));
     }
     const s = (performance.now() - t0) / 1000;
     const stored = (c.m.ctx.store.db.prepare("SELECT count(*) AS n FROM messages WHERE kind = 'text'").get() as { n: number }).n;

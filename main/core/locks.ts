@@ -24,4 +24,20 @@ export class KeyedMutex {
   isBusy(key: string): boolean {
     return this.tails.has(key);
   }
+
+  /** Resolves when no key is held or waited for (work queued meanwhile included), or after `maxMs`. */
+  async idle(maxMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((r) => {
+      timer = setTimeout(r, maxMs);
+      timer.unref();
+    });
+    let expired = false;
+    void late.then(() => (expired = true));
+    try {
+      while (this.tails.size > 0 && !expired) await Promise.race([Promise.allSettled([...this.tails.values()]), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 }

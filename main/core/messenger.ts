@@ -110,6 +110,8 @@ export class Messenger {
     this.reactions.stop();
     await this.outbox.stop();
     await this.ctx.link?.stop();
+    // Work already queued on a conversation (a push being processed) finishes before the store closes.
+    await this.ctx.locks.idle(5_000);
     this.store.close();
   }
 

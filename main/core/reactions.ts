@@ -24,11 +24,34 @@ export class Reactions implements ReceiveHooks {
     private readonly sync: () => Sync,
   ) {}
 
+  private stopped = false;
+
+  /**
+   * Before the store closes: receipts still waiting for their delay go to the
+   * outbox now (sent after the next start), and a message processed while the
+   * core shuts down queues its receipt at once, never on a timer that would
+   * fire after the database is closed.
+   */
   stop(): void {
-    for (const t of this.receiptTimers.values()) clearTimeout(t);
+    this.stopped = true;
+    for (const [conversationId, t] of this.receiptTimers) {
+      clearTimeout(t);
+      this.flush(conversationId);
+    }
+    this.receiptTimers.clear();
+  }
+
+  private flush(conversationId: string): void {
+    const all = this.receiptUids.get(conversationId) ?? [];
+    this.receiptUids.delete(conversationId);
+    this.queueReceipt(conversationId, all);
   }
 
   delivered(conversationId: string, uids: readonly Uint8Array[]): void {
+    if (this.stopped) {
+      this.queueReceipt(conversationId, uids);
+      return;
+    }
     let list = this.receiptUids.get(conversationId);
     if (list === undefined) this.receiptUids.set(conversationId, (list = []));
     list.push(...uids);
@@ -37,9 +60,7 @@ export class Reactions implements ReceiveHooks {
       conversationId,
       setTimeout(() => {
         this.receiptTimers.delete(conversationId);
-        const all = this.receiptUids.get(conversationId) ?? [];
-        this.receiptUids.delete(conversationId);
-        this.queueReceipt(conversationId, all);
+        this.flush(conversationId);
       }, this.ctx.options.receiptDelayMs),
     );
   }

@@ -1,7 +1,10 @@
-// The receive path. Raw messages from the server are stored first (inbound),
-// then processed in seq order, a page at a time: each page is ONE transaction
+// The receive path. Raw messages from the server are stored (inbound) and
+// processed in seq order, a page at a time: each page is ONE transaction
 // holding the new group state (only what changed), the message rows and the
-// cursor, and the server is acked only after it committed. A message that
+// cursor, and the server is acked only after it committed. Messages handed in
+// with the page (a push, a fetched page) are stored in that same transaction,
+// and only those it does not consume stay in inbound: a row written and deleted
+// in one transaction would cost the log its pages for nothing. A message that
 // cannot be decrypted becomes one gap line and the cursor moves on; messages of
 // an epoch we have not reached wait (bounded) for the commit that starts it.
 
@@ -74,13 +77,15 @@ export class Receiver {
    * a hole in the seqs (the caller fetches it) unless `acceptHoleBefore` says the
    * server has nothing below that seq any more. Returns the new cursor.
    */
-  processStored(conversationId: string, acceptHoleBefore?: number): number {
+  processStored(conversationId: string, acceptHoleBefore?: number, incoming: readonly DsMessage[] = []): number {
+    let arriving = incoming;
     for (;;) {
       const conv = this.ctx.store.conversations.get(conversationId);
       if (conv === undefined) return 0;
-      const rows = this.ctx.store.inbound.next(conversationId, PAGE);
-      if (rows.length === 0) return conv.processedSeq;
-      const out = this.ctx.tx((ch) => this.processPage(conv, rows, ch, acceptHoleBefore));
+      const handed = arriving;
+      arriving = [];
+      const out = this.ctx.tx((ch) => this.receivePage(conv, handed, ch, acceptHoleBefore));
+      if (out === undefined) return conv.processedSeq;
       if (out.receipts.length > 0) this.hooks.delivered(conversationId, out.receipts);
       if (out.proposals) this.hooks.proposalPending(conversationId);
       if (out.removed) this.hooks.removed(conversationId);
@@ -88,6 +93,46 @@ export class Receiver {
       if (out.cannotFollow !== undefined) this.hooks.cannotFollow(conversationId, out.cannotFollow);
       if (out.processed === 0) return this.ctx.store.conversations.get(conversationId)?.processedSeq ?? 0;
     }
+  }
+
+  /**
+   * One page in one transaction: the stored rows after the cursor together with
+   * `handed` (not stored yet). Handed rows join the page only when every stored
+   * row fits in it, so the page never skips a stored seq; the handed rows the
+   * page does not consume (past a hole, or after the page) are stored.
+   */
+  private receivePage(conv: ConversationRow, handed: readonly DsMessage[], ch: Changes, acceptHoleBefore: number | undefined): PageOutcome | undefined {
+    const { inbound } = this.ctx.store;
+    const fresh = inboundRowsOf(conv.id, handed);
+    let stored = inbound.next(conv.id, PAGE);
+    if (fresh.length > 0 && stored.length >= PAGE) {
+      inbound.add(fresh);
+      stored = inbound.next(conv.id, PAGE);
+      fresh.length = 0;
+    }
+    const seen = new Set(stored.map((r) => r.seq));
+    const unstored = new Map<number, InboundRow>();
+    for (const r of fresh) if (!seen.has(r.seq) && !unstored.has(r.seq)) unstored.set(r.seq, { ...r, state: 'new' });
+    const rows = unstored.size === 0 ? stored : [...stored, ...unstored.values()].sort((a, b) => a.seq - b.seq);
+    if (rows.length === 0) return undefined;
+    this.unstored = unstored;
+    try {
+      const out = this.processPage(conv, rows, ch, acceptHoleBefore);
+      // What the page did not reach waits in inbound like any stored message (unless we were removed: then nothing after can be read).
+      const processed = this.ctx.store.conversations.get(conv.id)?.processedSeq ?? 0;
+      if (!out.removed) inbound.add([...unstored.values()].filter((r) => r.seq > processed));
+      return out;
+    } finally {
+      this.unstored = undefined;
+    }
+  }
+
+  /** Handed rows of the page being processed that are not in inbound (see receivePage). */
+  private unstored: Map<number, InboundRow> | undefined;
+
+  /** Writes a handed row to inbound before something refers to it there (a message kept for a future epoch). */
+  private storeIfUnstored(row: InboundRow): void {
+    if (this.unstored?.delete(row.seq) === true) this.ctx.store.inbound.add([row]);
   }
 
   private processPage(conv: ConversationRow, rows: readonly InboundRow[], ch: Changes, acceptHoleBefore: number | undefined): PageOutcome {
@@ -192,6 +237,7 @@ export class Receiver {
       if (row.epoch > epoch) {
         // Its commit has not come yet (or we cannot process it): keep it, bounded.
         if (this.ctx.store.inbound.countFuture(conv.id) < MAX_FUTURE) {
+          this.storeIfUnstored(row);
           this.ctx.store.inbound.markFuture(conv.id, row.seq);
           return { state, keep: true, cannotFollow: `a message of epoch ${row.epoch} arrived while this device is at epoch ${epoch}` };
         }

@@ -100,9 +100,17 @@ export class Sync {
   onMessage(m: DsMessage): void {
     const conv = this.ctx.store.conversations.byGroupId(m.groupId);
     if (conv === undefined) return;
-    this.receiver.store(conv.id, [m]);
+    // While the conversation is busy (a catch-up or a commit in flight), the push is stored at
+    // once: a catch-up merges what it fetches with what is stored, so a push it has not fetched
+    // yet (or one a lying server numbered differently) is not lost. Otherwise it is stored with
+    // its processing, in one transaction. Either way it is acked only once processed.
+    let handed: DsMessage[] = [m];
+    if (this.ctx.locks.isBusy(conv.id)) {
+      this.receiver.store(conv.id, handed);
+      handed = [];
+    }
     void this.ctx.locks.run(conv.id, async () => {
-      this.receiver.processStored(conv.id);
+      this.receiver.processStored(conv.id, undefined, handed);
       // A hole before it (pushes paused, or lost): fetch it.
       if (this.ctx.store.inbound.next(conv.id, 1).length > 0) await this.catchUp(conv.id);
       this.ackSoon(conv.id);
@@ -157,16 +165,14 @@ export class Sync {
       if (after === 0 && page.acked > 0) {
         // Joined from a Welcome: nothing before the server's cursor (the commit that added us) is ours to read.
         this.ctx.tx(() => store.conversations.setProcessedSeq(conversationId, page.acked));
-        this.receiver.store(conversationId, page.messages);
-        this.receiver.processStored(conversationId);
+        this.receiver.processStored(conversationId, undefined, page.messages);
         if (!page.more) return true;
         continue;
       }
-      this.receiver.store(conversationId, page.messages);
       const first = page.messages[0];
       // The server has nothing between our cursor and its first message (expired, or never ours to read).
       const hole = first !== undefined && first.seq > after + 1 ? first.seq : undefined;
-      const now = this.receiver.processStored(conversationId, hole);
+      const now = this.receiver.processStored(conversationId, hole, page.messages);
       this.ackSoon(conversationId);
       if (!page.more) return true;
       if (now <= after) {

@@ -37,10 +37,11 @@ test('hostile messages leave the group state byte for byte, with one gap line', 
   const { m: bob } = inProcess('bob');
   const h = bob.handlers();
   const seen: DsMessage[] = [];
-  const store = bob.receiver.store.bind(bob.receiver);
-  bob.receiver.store = (id, msgs) => {
-    seen.push(...msgs);
-    return store(id, msgs);
+  // Every message the server hands the receive path (pushes and fetched pages).
+  const processStored = bob.receiver.processStored.bind(bob.receiver);
+  bob.receiver.processStored = (id, hole, incoming = []) => {
+    seen.push(...incoming);
+    return processStored(id, hole, incoming);
   };
   try {
     await h['account.create']({ userId: 'bob', deviceName: 'in process', serverUrl: ds.url });
@@ -83,11 +84,11 @@ test('hostile messages leave the group state byte for byte, with one gap line', 
     ];
     const kinds = ['application', 'application', 'application', 'application', 'application', 'commit', 'application'] as const;
     await bob.ctx.locks.run(target.id, () => {
-      bob.receiver.store(
+      bob.receiver.processStored(
         target.id,
+        undefined,
         bad.map((message, i) => ({ ...real, seq: conv.processedSeq + 1 + i, kind: kinds[i]!, message })),
       );
-      bob.receiver.processStored(target.id);
     });
     assert.deepEqual(serializeState(bob.ctx.state(target.id)!), stateBefore, 'live state unchanged');
     assert.equal(dump(bob, target.id), rowsBefore, 'stored state unchanged');
