@@ -4,7 +4,7 @@
 import { Encoder } from '../codec/encoder.js';
 import { varintSize } from '../codec/varint.js';
 import { utf8 } from '../util/bytes.js';
-import type { CipherSuite, HpkeCiphertext, HpkeRecipient } from './provider.js';
+import type { CipherSuite, HpkeCiphertext, HpkeRecipient, SignatureCheck } from './provider.js';
 
 const MLS_PREFIX = 'MLS 1.0 ';
 
@@ -78,6 +78,17 @@ export function verifyWithLabel(
   signature: Uint8Array,
 ): boolean {
   return suite.signature.verify(publicKey, signContent(label, content), signature);
+}
+
+/** What verifyWithLabel would verify, as one item of a batch (its message a copy: the batch outlives the encoder). */
+export function labeledSignatureCheck(publicKey: Uint8Array, label: string, content: SignedContent, signature: Uint8Array): SignatureCheck {
+  return { publicKey, message: signContent(label, content).slice(), signature };
+}
+
+/** verifyWithLabel for many signatures at once: the provider's verifyMany when it has one. */
+export function verifyAll(suite: CipherSuite, checks: readonly SignatureCheck[]): boolean[] {
+  const sig = suite.signature;
+  return sig.verifyMany !== undefined ? sig.verifyMany(checks) : checks.map((c) => sig.verify(c.publicKey, c.message, c.signature));
 }
 
 /** RFC 9420 §5.1.3: EncryptContext { opaque label<V>; opaque context<V>; } */

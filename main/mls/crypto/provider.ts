@@ -82,6 +82,18 @@ export interface Signature {
    * tag, a PrivateMessage by its AEAD, a commit's signature by the confirmation tag.)
    */
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+  /**
+   * verify() of each item: the same answers, in order. Optional; a provider may
+   * spread a large batch over other threads (the node provider does).
+   */
+  verifyMany?(items: readonly SignatureCheck[]): boolean[];
+}
+
+/** One signature to verify, for Signature.verifyMany. */
+export interface SignatureCheck {
+  readonly publicKey: Uint8Array;
+  readonly message: Uint8Array;
+  readonly signature: Uint8Array;
 }
 
 export interface HpkeKeyPair {

@@ -4,10 +4,11 @@
 // is applied (proposal-apply.ts).
 
 import { encode } from '../codec/encoder.js';
-import type { CipherSuite } from '../crypto/provider.js';
+import { verifyAll } from '../crypto/labeled.js';
+import type { CipherSuite, SignatureCheck } from '../crypto/provider.js';
 import { ValidationError } from '../errors.js';
 import { SenderType, type Sender } from '../framing/sender.js';
-import { validateKeyPackage } from '../messages/key-package-validation.js';
+import { keyPackageSignatureChecks, validateKeyPackage } from '../messages/key-package-validation.js';
 import { ProposalType } from '../messages/proposal.js';
 import { encodePreSharedKeyID, PSKType, ResumptionPSKUsage, type ResumptionPSKUsage as Usage } from '../schedule/psk.js';
 import type { LeafIndex, NodeIndex } from '../tree/math.js';
@@ -70,6 +71,26 @@ function memberLeafOf(s: Sender): LeafIndex | undefined {
   return s.senderType === SenderType.member ? s.leafIndex : undefined;
 }
 
+/**
+ * The two signatures of every Add's KeyPackage (§10.1: the leaf's, §7.3, and the KeyPackage's), verified in one
+ * batch: a commit adding a thousand members has two thousand. Each verdict is used at its place in
+ * validateKeyPackage, so the error is the one a check at a time would give.
+ */
+function keyPackageVerdicts(suite: CipherSuite, list: readonly ResolvedProposal[]): Map<number, { leaf: boolean; keyPackage: boolean }> {
+  const at: number[] = [];
+  const checks: SignatureCheck[] = [];
+  list.forEach((rp, i) => {
+    if (rp.proposal.proposalType !== ProposalType.add) return;
+    at.push(i);
+    checks.push(...keyPackageSignatureChecks(rp.proposal.add.keyPackage));
+  });
+  const out = new Map<number, { leaf: boolean; keyPackage: boolean }>();
+  if (at.length === 0) return out;
+  const ok = verifyAll(suite, checks);
+  at.forEach((i, k) => out.set(i, { leaf: ok[2 * k]!, keyPackage: ok[2 * k + 1]! }));
+  return out;
+}
+
 /** RFC 9420 §12.2: throws ValidationError naming the first rule the list breaks. */
 export function validateProposalList(ctx: ProposalListContext, list: readonly ResolvedProposal[]): void {
   const { suite, tree, committer } = ctx;
@@ -80,6 +101,7 @@ export function validateProposalList(ctx: ProposalListContext, list: readonly Re
   let gce = 0;
   let externalInit = 0;
   let removes = 0;
+  const verdicts = ctx.keyPackagesChecked === true ? undefined : keyPackageVerdicts(suite, list);
 
   list.forEach((rp, i) => {
     const where = `Commit.proposals[${i}] (${rp.proposal.proposalType === ProposalType.add ? 'Add' : `type ${rp.proposal.proposalType}`} from ${senderLabel(rp.sender)})`;
@@ -94,6 +116,7 @@ export function validateProposalList(ctx: ProposalListContext, list: readonly Re
             ...(ctx.now !== undefined ? { now: ctx.now } : {}),
             where: `${where}: KeyPackage`,
             checkHpkeKeys: ctx.checkHpkeKeys,
+            ...(verdicts?.get(i) !== undefined ? { signaturesValid: verdicts.get(i)! } : {}),
           });
         }
         break;

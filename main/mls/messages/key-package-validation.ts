@@ -17,14 +17,14 @@
 //   implementations publish KeyPackages without it (issue 9). Arbor's own
 //   KeyPackages still list both (key-package-create.ts).
 
-import type { CipherSuite } from '../crypto/provider.js';
+import type { CipherSuite, SignatureCheck } from '../crypto/provider.js';
 import { ValidationError } from '../errors.js';
 import { PROTOCOL_VERSION_MLS10 } from '../group/group-context.js';
 import { hpkeKeyCheck } from '../crypto/hpke-key-check.js';
-import { LeafNodeSource } from '../tree/leaf-node.js';
+import { leafNodeSignatureCheck, LeafNodeSource } from '../tree/leaf-node.js';
 import { validateLeafNode, type CredentialValidator } from '../tree/leaf-validation.js';
 import { equalBytes } from '../util/bytes.js';
-import { type KeyPackage, verifyKeyPackageSignature } from './key-package.js';
+import { keyPackageSignatureCheck, type KeyPackage, verifyKeyPackageSignature } from './key-package.js';
 
 /** RFC 9420 §7.2: extension types that need not (and must not) appear in capabilities. */
 export const DEFAULT_EXTENSION_TYPES: ReadonlySet<number> = new Set([1, 2, 3, 4, 5]);
@@ -40,6 +40,13 @@ export interface KeyPackageValidationOptions {
   readonly where?: string;
   /** The GroupConfig.checkHpkeKeys policy: false checks only the keys' length. Default true. */
   readonly checkHpkeKeys?: boolean;
+  /** Verdicts of the leaf's and the KeyPackage's signatures when verified in a batch (keyPackageSignatureChecks); verified here otherwise. */
+  readonly signaturesValid?: { readonly leaf: boolean; readonly keyPackage: boolean };
+}
+
+/** The two signatures validateKeyPackage verifies (leaf, then KeyPackage), as items of a batch. */
+export function keyPackageSignatureChecks(kp: KeyPackage): [SignatureCheck, SignatureCheck] {
+  return [leafNodeSignatureCheck(kp.leafNode), keyPackageSignatureCheck(kp)];
 }
 
 /**
@@ -64,11 +71,12 @@ export function validateKeyPackage(suite: CipherSuite, kp: KeyPackage, opts: Key
       expectedSource: LeafNodeSource.keyPackage,
       ...(opts.now !== undefined ? { now: opts.now } : {}),
       ...(opts.validateCredential !== undefined ? { validateCredential: opts.validateCredential } : {}),
+      ...(opts.signaturesValid !== undefined ? { signatureValid: opts.signaturesValid.leaf } : {}),
     },
     `${where}: leaf_node`,
   );
   // §10.1: "Verify that the signature on the KeyPackage is valid using the public key in leaf_node.credential."
-  if (!verifyKeyPackageSignature(suite, kp)) fail('signature does not verify');
+  if (!(opts.signaturesValid?.keyPackage ?? verifyKeyPackageSignature(suite, kp))) fail('signature does not verify');
   // §10.1: "Verify that the value of leaf_node.encryption_key is different from the value of the init_key field."
   if (equalBytes(kp.initKey, leaf.encryptionKey)) fail('init_key equals leaf_node.encryption_key');
   // Policy (RFC 9180 §7.1.4 at arrival, crypto/hpke-key-check.ts): §10 "The value for init_key MUST be a

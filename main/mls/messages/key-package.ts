@@ -5,9 +5,9 @@ import type { Decoder } from '../codec/decoder.js';
 import { Encoder, encode } from '../codec/encoder.js';
 import { encodeMemo, memoEncoding, rememberEncoding } from '../codec/encode-memo.js';
 import { varintSize } from '../codec/varint.js';
-import type { CipherSuite, CipherSuiteId } from '../crypto/provider.js';
+import type { CipherSuite, CipherSuiteId, SignatureCheck } from '../crypto/provider.js';
 import { isCipherSuiteId } from '../crypto/provider.js';
-import { makeKeyPackageRef, signWithLabel, verifyWithLabel } from '../crypto/labeled.js';
+import { labeledSignatureCheck, makeKeyPackageRef, signWithLabel, verifyWithLabel } from '../crypto/labeled.js';
 import { decodeExtensions, encodeExtensions, type Extension } from '../extensions/extension.js';
 import { PROTOCOL_VERSION_MLS10 } from '../group/group-context.js';
 import { decodeLeafNode, encodeLeafNode, type LeafNode } from '../tree/leaf-node.js';
@@ -81,4 +81,9 @@ export function signKeyPackage(suite: CipherSuite, signaturePrivateKey: Uint8Arr
 /** Verifies against leaf_node.signature_key, the key of the credential in the leaf (RFC 9420 §10.1). */
 export function verifyKeyPackageSignature(suite: CipherSuite, v: KeyPackage): boolean {
   return verifyWithLabel(suite, v.leafNode.signatureKey, 'KeyPackageTBS', tbsBytes(v), v.signature);
+}
+
+/** The signature verifyKeyPackageSignature checks, as one item of a batch. */
+export function keyPackageSignatureCheck(v: KeyPackage): SignatureCheck {
+  return labeledSignatureCheck(v.leafNode.signatureKey, 'KeyPackageTBS', tbsBytes(v), v.signature);
 }

@@ -4,8 +4,8 @@ import type { Decoder } from '../codec/decoder.js';
 import { Encoder } from '../codec/encoder.js';
 import { encodeMemo, memoEncoding, rememberEncoding } from '../codec/encode-memo.js';
 import { varintSize } from '../codec/varint.js';
-import { signWithLabel, verifyWithLabel } from '../crypto/labeled.js';
-import type { CipherSuite } from '../crypto/provider.js';
+import { labeledSignatureCheck, signWithLabel, verifyWithLabel } from '../crypto/labeled.js';
+import type { CipherSuite, SignatureCheck } from '../crypto/provider.js';
 import { ArgumentError } from '../errors.js';
 import { decodeExtensions, encodeExtensions, type Extension } from '../extensions/extension.js';
 import { decodeCapabilities, encodeCapabilities, type Capabilities } from './capabilities.js';
@@ -150,4 +150,9 @@ export function signLeafNode(
 /** Verifies a LeafNode's signature with its own signature_key. Never throws on a bad signature. */
 export function verifyLeafNode(suite: CipherSuite, leaf: LeafNode, ctx?: LeafNodeGroupContext): boolean {
   return verifyWithLabel(suite, leaf.signatureKey, 'LeafNodeTBS', leafNodeTbsBytes(leaf, ctx), leaf.signature);
+}
+
+/** The signature verifyLeafNode checks, as one item of a batch (tree validation verifies every leaf at once). */
+export function leafNodeSignatureCheck(leaf: LeafNode, ctx?: LeafNodeGroupContext): SignatureCheck {
+  return labeledSignatureCheck(leaf.signatureKey, 'LeafNodeTBS', leafNodeTbsBytes(leaf, ctx), leaf.signature);
 }

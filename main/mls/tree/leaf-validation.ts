@@ -64,6 +64,8 @@ export interface LeafValidationOptions {
   /** The group's GroupContext extensions, for required_capabilities. */
   readonly groupExtensions?: readonly Extension[];
   readonly validateCredential?: CredentialValidator;
+  /** The signature's verdict when it was already verified in a batch (tree validation); verified here otherwise. */
+  readonly signatureValid?: boolean;
 }
 
 /** RFC 9420 §7.2: extension types every client supports, which MUST NOT be listed in capabilities. */
@@ -108,7 +110,7 @@ export function validateLeafNode(suite: CipherSuite, leaf: LeafNode, opts: LeafV
   }
   const ctx = opts.groupId !== undefined && opts.leafIndex !== undefined ? { groupId: opts.groupId, leafIndex: opts.leafIndex } : undefined;
   // §7.3: "Verify that the signature on the LeafNode is valid using signature_key."
-  if (!verifyLeafNode(suite, leaf, ctx)) fail('signature does not verify');
+  if (!(opts.signatureValid ?? verifyLeafNode(suite, leaf, ctx))) fail('signature does not verify');
   // §7.3: "Verify that the credential in the LeafNode is valid, as described in Section 5.3.1": for x509, §5.3's
   // "The public key encoded in the subjectPublicKeyInfo of the end-entity certificate MUST be identical to the
   // signature_key in the LeafNode containing this credential"; then the application's AS, when given.

@@ -2,10 +2,11 @@
 // tree hash, every leaf (§7.3), unmerged-leaf bookkeeping, unique keys, and the
 // parent-hash chain that proves every non-blank parent was set by a member below it.
 
-import type { CipherSuite } from '../crypto/provider.js';
+import { verifyAll } from '../crypto/labeled.js';
+import type { CipherSuite, SignatureCheck } from '../crypto/provider.js';
 import { ValidationError } from '../errors.js';
 import { equalBytes, toHex } from '../util/bytes.js';
-import { LeafNodeSource } from './leaf-node.js';
+import { leafNodeSignatureCheck, LeafNodeSource } from './leaf-node.js';
 import { validateLeafNode, type LeafValidationOptions } from './leaf-validation.js';
 import { directPath, isInSubtree, left, right, type LeafIndex, type NodeIndex } from './math.js';
 import { NodeType } from './node.js';
@@ -13,7 +14,7 @@ import type { ParentNode } from './parent-node.js';
 import { parentHash, treeHashWithout } from './parent-hash.js';
 import type { RatchetTree } from './ratchet-tree.js';
 
-export interface TreeValidationOptions extends Omit<LeafValidationOptions, 'leafIndex' | 'expectedSource' | 'groupId'> {
+export interface TreeValidationOptions extends Omit<LeafValidationOptions, 'leafIndex' | 'expectedSource' | 'groupId' | 'signatureValid'> {
   readonly groupId: Uint8Array;
   /** When given (the GroupInfo's tree_hash), the tree's root hash must equal it. */
   readonly expectedTreeHash?: Uint8Array;
@@ -38,15 +39,35 @@ export function validateRatchetTree(suite: CipherSuite, tree: RatchetTree, opts:
 function validateLeaves(suite: CipherSuite, tree: RatchetTree, members: readonly LeafIndex[], opts: TreeValidationOptions): void {
   const usedTypes = new Set<number>();
   for (const l of members) usedTypes.add(tree.leaf(l)!.credential.credentialType);
-  for (const l of members) {
+  // Every leaf's signature in one batch (the provider may verify it on several threads); each verdict is then
+  // used at its place in the §7.3 checks, so errors are the same as leaf by leaf.
+  const verdicts = signatureVerdicts(suite, tree, members, opts.groupId);
+  members.forEach((l, i) => {
     const leaf = tree.leaf(l)!;
     // §12.4.3.1: "For each non-empty leaf node, validate the LeafNode as described in Section 7.3" (with the
     // credential types every member uses, below).
-    validateLeafNode(suite, leaf, { ...opts, leafIndex: l }, `leaf ${l}`);
+    const signatureValid = verdicts[i];
+    validateLeafNode(suite, leaf, { ...opts, leafIndex: l, ...(signatureValid !== undefined ? { signatureValid } : {}) }, `leaf ${l}`);
     for (const t of usedTypes) {
       if (!leaf.capabilities.credentials.includes(t)) throw new ValidationError(`leaf ${l}: does not support credential type ${t} used in the group`);
     }
-  }
+  });
+}
+
+/** Each member leaf's signature verdict, verified together; undefined where validateLeafNode refuses the leaf before its signature. */
+function signatureVerdicts(suite: CipherSuite, tree: RatchetTree, members: readonly LeafIndex[], groupId: Uint8Array | undefined): (boolean | undefined)[] {
+  const at: number[] = [];
+  const checks: SignatureCheck[] = [];
+  members.forEach((l, i) => {
+    const leaf = tree.leaf(l)!;
+    if (leaf.leafNodeSource !== LeafNodeSource.keyPackage && groupId === undefined) return;
+    at.push(i);
+    checks.push(leafNodeSignatureCheck(leaf, groupId !== undefined ? { groupId, leafIndex: l } : undefined));
+  });
+  const ok = verifyAll(suite, checks);
+  const out: (boolean | undefined)[] = new Array<boolean | undefined>(members.length).fill(undefined);
+  at.forEach((i, k) => (out[i] = ok[k]));
+  return out;
 }
 
 /**

@@ -132,3 +132,12 @@ test('tree: unmerged leaves out of order, outside the subtree or blank are rejec
   ];
   for (const [t, re] of cases) expectRejected(t, () => validateRatchetTree(suite, t, { groupId }), ValidationError, re);
 });
+
+test('tree: in a tree big enough for a parallel batch, the first bad leaf signature is named as one at a time would', () => {
+  // 100 members: their signatures are verified together (main/mls/crypto/node/parallel-verify.ts).
+  const big = growGroup(100);
+  validateRatchetTree(suite, big.tree, { groupId });
+  const at = (l: number): Node => ({ nodeType: NodeType.leaf, leaf: { ...big.tree.leaf(l as LeafIndex)!, signature: flip(big.tree.leaf(l as LeafIndex)!.signature, 9) } });
+  const bad = big.tree.withChanges(new Map([[N(2 * 97), at(97)], [N(2 * 71), at(71)]]));
+  expectRejected(bad, () => validateRatchetTree(suite, bad, { groupId }), ValidationError, /^leaf 71: signature does not verify$/);
+});

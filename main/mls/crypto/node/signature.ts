@@ -7,11 +7,20 @@ import { ed25519Canonical, ed448Canonical } from '../eddsa-checks.js';
 import type { Signature, SignatureName } from '../provider.js';
 import { isValidScalar, KEMS, randomScalar } from '../suites.js';
 import { exportPrivate, exportPublic, importPrivate, importPublic, own, publicOfImported, type KeyKind } from './keys.js';
+import { verifyParallel } from './parallel-verify.js';
 import { randomBytes } from './random.js';
 
 function eddsa(name: 'Ed25519' | 'Ed448'): Signature {
   const kind: KeyKind = name === 'Ed25519' ? 'ed25519' : 'ed448';
   const canonical = name === 'Ed25519' ? ed25519Canonical : ed448Canonical;
+  const verify = (pk: Uint8Array, message: Uint8Array, sig: Uint8Array): boolean => {
+    if (!canonical(pk, sig)) return false;
+    try {
+      return nodeVerify(null, message, importPublic(kind, pk), sig);
+    } catch {
+      return false;
+    }
+  };
   return {
     name,
     generateKeyPair() {
@@ -20,14 +29,8 @@ function eddsa(name: 'Ed25519' | 'Ed448'): Signature {
     },
     publicKeyFromPrivate: (sk) => publicOfImported(kind, importPrivate(kind, sk)),
     sign: (sk, message) => own(nodeSign(null, message, importPrivate(kind, sk))),
-    verify(pk, message, sig) {
-      if (!canonical(pk, sig)) return false;
-      try {
-        return nodeVerify(null, message, importPublic(kind, pk), sig);
-      } catch {
-        return false;
-      }
-    },
+    verify,
+    verifyMany: (items) => verifyParallel(items, { kty: 'OKP', crv: name, hash: null }, (c) => verify(c.publicKey, c.message, c.signature), (c) => canonical(c.publicKey, c.signature)),
   };
 }
 
@@ -44,6 +47,13 @@ function ecdsa(name: 'ECDSA-P256' | 'ECDSA-P384' | 'ECDSA-P521'): Signature {
     if (!isValidScalar(params, sk)) throw new CryptoError(`${name}: private key is not a ${params.privateKeySize}-byte scalar in [1, n-1]`);
     return importPrivate(kind, sk);
   };
+  const verify = (pk: Uint8Array, message: Uint8Array, sig: Uint8Array): boolean => {
+    try {
+      return nodeVerify(hash, message, { key: importPublic(kind, pk), dsaEncoding: 'der' }, sig);
+    } catch {
+      return false;
+    }
+  };
   return {
     name,
     generateKeyPair() {
@@ -54,13 +64,8 @@ function ecdsa(name: 'ECDSA-P256' | 'ECDSA-P384' | 'ECDSA-P521'): Signature {
     },
     publicKeyFromPrivate: (sk) => publicOfImported(kind, importSk(sk)),
     sign: (sk, message) => own(nodeSign(hash, message, { key: importSk(sk), dsaEncoding: 'der' })),
-    verify(pk, message, sig) {
-      try {
-        return nodeVerify(hash, message, { key: importPublic(kind, pk), dsaEncoding: 'der' }, sig);
-      } catch {
-        return false;
-      }
-    },
+    verify,
+    verifyMany: (items) => verifyParallel(items, { kty: 'EC', crv: kind, hash }, (c) => verify(c.publicKey, c.message, c.signature), () => true),
   };
 }
 
