@@ -173,7 +173,7 @@ export async function run(args: readonly string[] = []): Promise<void> {
   const ts = o.engines.includes('ts-mls') ? new TsMlsEngine() : undefined;
   log('suite 0x0001; handshake as PrivateMessage, tree in the Welcome; times in ms (median of the runs); ratio = ts-mls / Arbor and');
   log('multiple = Arbor / floor are medians of per-run values; spread = max/min over the runs (the machine is shared: expect noise)');
-  log(`the floor is one thread's cost; Arbor verifies batches of signatures on ${availableParallelism()} cores (add, join), so those steps can go below it`);
+  log(`the floor is one thread's cost; Arbor verifies signatures and makes HPKE seals in batches on ${availableParallelism()} cores, so a step can go below it`);
   // Warm-up (untimed): JIT, the providers' self-tests and tables, both engines' code paths.
   for (const e of ts === undefined ? [arbor] : [arbor, ts]) await runScenario((await e.prepare(8))(), emptySteps());
   measureUnits();

@@ -110,12 +110,16 @@ export function makeHpke(p: HpkeParts): Hpke {
     return { secret: labeled.extract(shared, 'secret', EMPTY), context };
   }
 
-  /** RFC 9180 §5.1.1 SetupBaseS + Seal, given info_hash. */
-  function sealHashed(publicKey: Uint8Array, infoHash: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): HpkeCiphertext {
+  function checkSealKey(publicKey: Uint8Array): void {
     if (publicKey.length !== kem.publicKeySize) {
       throw new CryptoError(`${kem.kem} seal: public key is ${publicKey.length} bytes, expected ${kem.publicKeySize}`);
     }
-    const { enc, dh } = group.ephemeral(publicKey);
+  }
+
+  /** RFC 9180 §5.1.1 SetupBaseS + Seal, given info_hash (and the Encap's ephemeral half when made in a batch). */
+  function sealHashed(publicKey: Uint8Array, infoHash: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, eph?: { enc: Uint8Array; dh: Uint8Array }): HpkeCiphertext {
+    checkSealKey(publicKey);
+    const { enc, dh } = eph ?? group.ephemeral(publicKey);
     const shared = sharedSecret(dh, concat(enc, publicKey));
     const { key, nonce } = keySchedule(shared, infoHash);
     return { kemOutput: enc, ciphertext: aead.seal(key, nonce, aad, plaintext) };
@@ -171,7 +175,11 @@ export function makeHpke(p: HpkeParts): Hpke {
 
     sealMany(recipients: readonly HpkeRecipient[], info: Uint8Array, aad: Uint8Array): HpkeCiphertext[] {
       const infoHash = infoHashOf(info);
-      return recipients.map((r) => sealHashed(r.publicKey, infoHash, aad, r.plaintext));
+      if (group.ephemeralMany === undefined) return recipients.map((r) => sealHashed(r.publicKey, infoHash, aad, r.plaintext));
+      // The key generations and DHs in one batch (possibly on several threads); the rest here, in order.
+      for (const r of recipients) checkSealKey(r.publicKey);
+      const eph = group.ephemeralMany(recipients.map((r) => r.publicKey));
+      return recipients.map((r, i) => sealHashed(r.publicKey, infoHash, aad, r.plaintext, eph[i]));
     },
 
     sendExport(publicKey: Uint8Array, info: Uint8Array, exporterContext: Uint8Array, length: number): { enc: Uint8Array; secret: Uint8Array } {

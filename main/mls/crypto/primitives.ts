@@ -20,6 +20,8 @@ export interface DhGroup {
   dh(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
   /** Encap's first half: a fresh ephemeral key pair, returning its serialized public key and DH(skE, pkR). */
   ephemeral(publicKey: Uint8Array): { enc: Uint8Array; dh: Uint8Array };
+  /** ephemeral() for each key, in order (optional: a provider may spread a large batch over other threads). */
+  ephemeralMany?(publicKeys: readonly Uint8Array[]): { enc: Uint8Array; dh: Uint8Array }[];
 }
 
 export interface Primitives {

@@ -5,7 +5,7 @@
 // the result. Both sides get the commit secret. Inputs are never modified: a
 // rejected UpdatePath leaves the caller's tree and keys exactly as they were.
 
-import { decryptWithLabel, deriveSecret, encryptWithLabel } from '../crypto/labeled.js';
+import { decryptWithLabel, deriveSecret, encryptWithLabelMany } from '../crypto/labeled.js';
 import type { CipherSuite } from '../crypto/provider.js';
 import { ArgumentError, CryptoError, ValidationError } from '../errors.js';
 import { groupContextBytes, type GroupContext } from '../group/group-context.js';
@@ -147,10 +147,19 @@ export function createUpdatePath(p: CreateUpdatePathParams): CreatedUpdatePath {
   const ctx = groupContextBytes(groupContext);
 
   const exclude = new Set<number>(p.excludeLeaves ?? []);
-  const nodes: UpdatePathNode[] = fdp.map((e, i) => ({
+  // Every path secret to every node of its copath child's resolution, sealed in one batch (§7.6).
+  const targets = fdp.map((e) => encryptionTargets(newTree, e.copathChild, exclude));
+  const sealed = encryptWithLabelMany(
+    suite,
+    targets.flatMap((xs, i) => xs.map((x) => ({ publicKey: newTree.encryptionKey(x)!, plaintext: secrets[i]! }))),
+    'UpdatePathNode',
+    ctx,
+  );
+  let next = 0;
+  const nodes: UpdatePathNode[] = fdp.map((_, i) => ({
     encryptionKey: pubs[i]!,
-    encryptedPathSecret: encryptionTargets(newTree, e.copathChild, exclude).map((x) => {
-      const ct = encryptWithLabel(suite, newTree.encryptionKey(x)!, 'UpdatePathNode', ctx, secrets[i]!);
+    encryptedPathSecret: targets[i]!.map(() => {
+      const ct = sealed[next++]!;
       return { kemOutput: ct.kemOutput, ciphertext: ct.ciphertext };
     }),
   }));

@@ -8,6 +8,7 @@ import type { KemName } from '../provider.js';
 import { isSmallOrderPoint } from '../small-order.js';
 import { isValidScalar, KEMS, randomScalar } from '../suites.js';
 import { importPrivate, importPublic, own, publicOfImported, type KeyKind } from './keys.js';
+import { ephemeralParallel } from './parallel-ephemeral.js';
 import { randomBytes } from './random.js';
 
 const KIND: Readonly<Record<KemName, KeyKind>> = {
@@ -53,6 +54,13 @@ export function nodeDh(kem: KemName): DhGroup {
   // computes the public key, which publicOfImported reads back.
   const freshPrivate = (): Uint8Array => (isNist ? randomScalar(params, randomBytes) : randomBytes(params.privateKeySize));
 
+  function ephemeral(pkR: Uint8Array): { enc: Uint8Array; dh: Uint8Array } {
+    importPublic(kind, pkR); // validate before spending a key generation
+    // Not through the cache: a one-time key would only evict long-lived ones from it.
+    const skE = importPrivate(kind, freshPrivate(), false);
+    return { enc: publicOfImported(kind, skE), dh: derive(skE, pkR) };
+  }
+
   return {
     kem,
     checkPublicKey(pk) {
@@ -71,11 +79,7 @@ export function nodeDh(kem: KemName): DhGroup {
     },
     publicKeyFromPrivate: (sk) => publicOfImported(kind, importSk(sk)),
     dh: (sk, pk) => derive(importSk(sk), pk),
-    ephemeral(pkR) {
-      importPublic(kind, pkR); // validate before spending a key generation
-      // Not through the cache: a one-time key would only evict long-lived ones from it.
-      const skE = importPrivate(kind, freshPrivate(), false);
-      return { enc: publicOfImported(kind, skE), dh: derive(skE, pkR) };
-    },
+    ephemeral,
+    ...(isNist ? {} : { ephemeralMany: (pks: readonly Uint8Array[]) => ephemeralParallel(pks, kem === 'DHKEM-X25519' ? 'X25519' : 'X448', params.privateKeySize, ephemeral) }),
   };
 }
