@@ -4,12 +4,12 @@
 // fails a test file if anything escaped as an uncaught error.
 
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import * as mls from '../../main/mls/index.js';
 import type { ClientIdentity, GroupState, KeyPackageBundle } from '../../main/mls/index.js';
 import { DsClient, type DsClientOptions, type DsStatusInfo } from '../../main/net/client.js';
 import { DeviceKey, generateDeviceKeyPair } from '../../main/net/device-key.js';
 import { newDeviceKey, startServer, tempDir, type ServerProc } from '../server/client.js';
+export { freePort } from '../server/client.js';
 import { identityOf } from '../server/mls-client.js';
 
 export { startServer, tempDir, type ServerProc };
@@ -20,17 +20,6 @@ export function newKey(): DeviceKey {
   return DeviceKey.fromKeyPair(generateDeviceKeyPair());
 }
 
-/** A port nothing listens on (bound once, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * A device's DS key and its Arbor MLS identity on that key (docs/protocol.md

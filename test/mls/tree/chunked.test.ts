@@ -9,19 +9,8 @@ import { Chunked } from '../../../main/mls/tree/chunked.js';
 import { nodeWidth, type NodeIndex } from '../../../main/mls/tree/math.js';
 import { NodeType, type Node } from '../../../main/mls/tree/node.js';
 import { RatchetTree } from '../../../main/mls/tree/ratchet-tree.js';
-import { newMember } from './fixtures.js';
+import { newMember, rng } from './fixtures.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x100000000;
-  };
-}
 
 void describe('chunked persistent array', () => {
   it('derived versions match plain arrays and leave their parents unchanged', () => {

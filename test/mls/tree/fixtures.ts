@@ -80,3 +80,16 @@ export function growGroup(n: number): Group {
   for (let i = 1; i < n; i++) g = addByCommit(g, i - 1, `member ${i}`).group;
   return g;
 }
+
+/** A deterministic generator (xorshift32), so a failed random test can be replayed from its seed. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 0x100000000;
+  };
+}

@@ -9,19 +9,8 @@ import { Encoder } from '../../../main/mls/codec/encoder.js';
 import { nodeWidth, type NodeIndex } from '../../../main/mls/tree/math.js';
 import { encodeOptionalNode, NodeType, type Node } from '../../../main/mls/tree/node.js';
 import { RatchetTree, encodeRatchetTree } from '../../../main/mls/tree/ratchet-tree.js';
-import { newMember } from './fixtures.js';
+import { newMember, rng } from './fixtures.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x100000000;
-  };
-}
 
 const leaves: Node[] = Array.from({ length: 24 }, (_, i) => ({ nodeType: NodeType.leaf, leaf: newMember(`m${i}`).leaf }));
 const parents: Node[] = Array.from({ length: 24 }, (_, i) => ({

@@ -10,19 +10,7 @@ import { NodeType, type Node } from '../../../main/mls/tree/node.js';
 import { RatchetTree } from '../../../main/mls/tree/ratchet-tree.js';
 import { TreeIndex } from '../../../main/mls/tree/tree-index.js';
 import { equalBytes } from '../../../main/mls/util/bytes.js';
-
-/** A deterministic generator (xorshift32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x100000000;
-  };
-}
+import { rng } from './fixtures.js';
 
 /** Keys from a small pool, so that duplicates happen. */
 function key(r: () => number, pool: number): Uint8Array {
