@@ -39,6 +39,8 @@ export interface ReceiveHooks {
 
 interface PageOutcome {
   readonly processed: number;
+  /** The cursor after the page. */
+  readonly cursor: number;
   readonly receipts: Uint8Array[];
   readonly proposals: boolean;
   readonly epochChanged: boolean;
@@ -119,8 +121,7 @@ export class Receiver {
     try {
       const out = this.processPage(conv, rows, ch, acceptHoleBefore);
       // What the page did not reach waits in inbound like any stored message (unless we were removed: then nothing after can be read).
-      const processed = this.ctx.store.conversations.get(conv.id)?.processedSeq ?? 0;
-      if (!out.removed) inbound.add([...unstored.values()].filter((r) => r.seq > processed));
+      if (!out.removed) inbound.add([...unstored.values()].filter((r) => r.seq > out.cursor));
       return out;
     } finally {
       this.unstored = undefined;
@@ -196,7 +197,7 @@ export class Receiver {
     store.conversations.setProcessedSeq(id, processed);
     if (removed) this.ctx.deleteState(id);
     else if (before !== undefined && state !== undefined && state !== before) this.ctx.saveState(id, before, state);
-    return { processed: count, receipts, proposals, epochChanged, removed, ...(cannotFollow !== undefined ? { cannotFollow } : {}) };
+    return { processed: count, cursor: processed, receipts, proposals, epochChanged, removed, ...(cannotFollow !== undefined ? { cannotFollow } : {}) };
   }
 
   /** One message; never throws for anything the message holds. */
